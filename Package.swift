@@ -1,0 +1,62 @@
+// swift-tools-version:6.0
+//
+// vadprep: audio corpus -> Kaldi-compatible features, aligned frame labels and
+// checksummed shards for voice activity detection.
+//
+// The target graph is the architecture: data flows one way, from the C libraries
+// at the bottom, through one thin Swift wrapper per library, to the library that
+// owns the pipeline, to the command-line tool on top.
+
+import PackageDescription
+
+let package = Package(
+    name: "vadprep",
+    products: [
+        .executable(name: "vadprep", targets: ["vadprep"]),
+        .library(name: "VADPipeline", targets: ["VADPipeline"]),
+        .library(name: "VADShards", targets: ["VADShards"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: - C libraries (Debian -dev packages, found by pkg-config)
+        .systemLibrary(name: "CSndFile", pkgConfig: "sndfile",
+                       providers: [.apt(["libsndfile1-dev"])]),
+        .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f",
+                       providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "CSoxr", pkgConfig: "soxr",
+                       providers: [.apt(["libsoxr-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+
+        // MARK: - Wrappers: the only Swift files that call each C library
+        .target(name: "SoundFile", dependencies: ["CSndFile"]),
+        .target(name: "FFT", dependencies: ["CFFTW"]),
+        .target(name: "Resample", dependencies: ["CSoxr"]),
+        .target(name: "BLAS", dependencies: ["COpenBLAS"]),
+
+        // MARK: - The dataset format (safetensors shards + index); no C, no audio
+        .target(name: "VADShards"),
+
+        // MARK: - The pipeline: audio -> frames -> features -> labels -> dataset
+        .target(name: "VADPipeline",
+                dependencies: ["SoundFile", "FFT", "Resample", "VADShards"]),
+
+        // MARK: - Command-line tool
+        .executableTarget(name: "vadprep", dependencies: [
+            "VADPipeline", "VADShards",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // MARK: - Tests
+        .target(name: "_VADTestSupport", dependencies: ["VADShards"], path: "Tests/_VADTestSupport"),
+        .testTarget(name: "FFTTests", dependencies: ["FFT"]),
+        .testTarget(name: "BLASTests", dependencies: ["BLAS"]),
+        .testTarget(name: "VADShardsTests", dependencies: ["VADShards", "_VADTestSupport"]),
+        .testTarget(name: "VADPipelineTests",
+                    dependencies: ["VADPipeline", "SoundFile", "_VADTestSupport"]),
+        .testTarget(name: "vadprepEndToEndTests",
+                    dependencies: ["vadprep", "VADShards", "_VADTestSupport"]),
+    ]
+)

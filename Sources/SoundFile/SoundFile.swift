@@ -1,0 +1,87 @@
+import CSndFile
+
+/// An audio file opened for reading with libsndfile.
+///
+/// This file is the only place in vadprep that calls libsndfile. Samples come
+/// back as interleaved `Float`: for integer formats libsndfile scales them to
+/// [-1, 1) (so a 16-bit sample `s` reads as `s / 32768` exactly); float formats
+/// are returned as stored, overshoot and NaN included.
+public final class SoundFile {
+    /// The path the file was opened with, used in every error message.
+    public let path: String
+    /// Sample rate, channel count, length and format, from the file's header.
+    public let info: AudioInfo
+
+    private let handle: OpaquePointer
+
+    /// Opens `path` for reading. The corresponding C function is `sf_open`.
+    public init(path: String) throws(SoundFileError) {
+        var sfInfo = SF_INFO()
+        guard let handle = sf_open(path, Int32(SFM_READ), &sfInfo) else {
+            throw SoundFileError(path: path, message: String(cString: sf_strerror(nil)))
+        }
+        self.path = path
+        self.handle = handle
+        self.info = AudioInfo(sfInfo)
+    }
+
+    deinit { sf_close(handle) }
+
+    /// Reads up to `frames` frames (a frame holds one sample per channel) into
+    /// `buffer`, interleaved, and returns how many frames were read; 0 means the
+    /// end of the file. The corresponding C function is `sf_readf_float`.
+    public func read(into buffer: UnsafeMutablePointer<Float>, frames: Int) throws(SoundFileError) -> Int {
+        let got = sf_readf_float(handle, buffer, sf_count_t(frames))
+        if got < frames, sf_error(handle) != SF_ERR_NO_ERROR {
+            throw SoundFileError(path: path, message: String(cString: sf_strerror(handle)))
+        }
+        return Int(got)
+    }
+}
+
+/// What a file's header says about its audio.
+public struct AudioInfo: Sendable, Equatable {
+    /// Samples per second per channel.
+    public var sampleRate: Int
+    /// Number of channels (interleaved in what `SoundFile.read` returns).
+    public var channels: Int
+    /// Number of frames (samples per channel) the header announces.
+    public var frames: Int64
+    /// libsndfile's container name, e.g. "WAV (Microsoft)".
+    public var container: String
+    /// libsndfile's sample encoding name, e.g. "Signed 16 bit PCM".
+    public var encoding: String
+
+    init(_ info: SF_INFO) {
+        sampleRate = Int(info.samplerate)
+        channels = Int(info.channels)
+        frames = Int64(info.frames)
+        container = AudioInfo.formatName(info.format & Int32(SF_FORMAT_TYPEMASK), command: Int32(SFC_GET_FORMAT_MAJOR))
+        encoding = AudioInfo.formatName(info.format & Int32(SF_FORMAT_SUBMASK), command: Int32(SFC_GET_FORMAT_SUBTYPE))
+    }
+
+    /// The corresponding C call is `sf_command(nil, SFC_GET_FORMAT_MAJOR|SUBTYPE, …)`;
+    /// the major and subtype tables are searched for `format`.
+    private static func formatName(_ format: Int32, command: Int32) -> String {
+        var count: Int32 = 0
+        let countCommand = command == Int32(SFC_GET_FORMAT_MAJOR) ? SFC_GET_FORMAT_MAJOR_COUNT : SFC_GET_FORMAT_SUBTYPE_COUNT
+        sf_command(nil, Int32(countCommand), &count, Int32(MemoryLayout<Int32>.size))
+        for index in 0..<count {
+            var entry = SF_FORMAT_INFO()
+            entry.format = index
+            sf_command(nil, command, &entry, Int32(MemoryLayout<SF_FORMAT_INFO>.size))
+            if entry.format == format, let name = entry.name { return String(cString: name) }
+        }
+        return "unknown"
+    }
+}
+
+/// A libsndfile failure, with libsndfile's own message (`sf_strerror`).
+public struct SoundFileError: Error, CustomStringConvertible, Equatable {
+    /// The file the error is about.
+    public var path: String
+    /// libsndfile's message, e.g. "Format not recognised."
+    public var message: String
+
+    public var description: String { "\(path): \(message)" }
+}

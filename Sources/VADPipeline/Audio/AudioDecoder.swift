@@ -1,0 +1,118 @@
+import Resample
+import SoundFile
+import VADShards
+
+/// How recordings become the signal features are computed from.
+public struct AudioOptions: Codable, Equatable, Sendable {
+    /// Rate everything is resampled to, in Hz.
+    public var sampleRate = 16000
+    /// 1-based channel to keep; nil averages all channels.
+    public var channel: Int?
+
+    public init() {}
+}
+
+/// Decodes a recording with libsndfile, in blocks, into one channel at the
+/// target rate, on Kaldi's int16 scale (a full-scale 16-bit sample is 32767).
+///
+/// Steps: read a block -> average the channels (or keep `channel`) -> resample
+/// with libsoxr when the rate differs -> multiply by 32768. Memory stays
+/// bounded by the block size whatever the recording's length. Values are kept
+/// as they are (clipping and float overshoot included); NaN or infinite
+/// samples, a file shorter than its header says, and empty audio are errors.
+public enum AudioDecoder {
+    /// Frames read per block.
+    static let blockFrames = 1 << 15
+
+    /// What the header of a decoded file said.
+    public struct Source: Sendable, Equatable {
+        public var sampleRate: Int
+        public var channels: Int
+        public var frames: Int64
+        public var container: String
+        public var encoding: String
+    }
+
+    /// Decodes `path`, handing converted samples to `sink` block by block.
+    /// Returns the header's description of the file and the number of samples
+    /// produced.
+    public static func decode(path: String, options: AudioOptions,
+                              sink: (UnsafeBufferPointer<Float>) throws -> Void) throws -> (Source, samples: Int) {
+        if FileSystem.isDirectory(path) { throw InputError(path, "is a directory, not an audio file") }
+        if let problem = FileSystem.openProblem(path) { throw InputError(path, "cannot open: \(problem)") }
+        let file: SoundFile
+        do { file = try SoundFile(path: path) } catch {
+            throw InputError(path, "cannot read audio: \(error.message)")
+        }
+        let info = file.info
+        let source = Source(sampleRate: info.sampleRate, channels: info.channels, frames: info.frames,
+                            container: info.container, encoding: info.encoding)
+        guard info.channels > 0, info.sampleRate > 0 else {
+            throw InputError(path, "header declares \(info.channels) channels at \(info.sampleRate) Hz")
+        }
+        if let channel = options.channel, !(1...info.channels).contains(channel) {
+            throw InputError(path, "has \(info.channels) channel\(info.channels == 1 ? "" : "s"); --channel \(channel) does not exist")
+        }
+        let resampler: Resampler?
+        do {
+            resampler = info.sampleRate == options.sampleRate ? nil
+                : try Resampler(inputRate: Double(info.sampleRate), outputRate: Double(options.sampleRate))
+        } catch { throw InputError(path, "\(error)") }
+
+        let channels = info.channels
+        var interleaved = [Float](repeating: 0, count: blockFrames * channels)
+        var mono = [Float](repeating: 0, count: blockFrames)
+        var converted: [Float] = []
+        converted.reserveCapacity(blockFrames * max(1, options.sampleRate / info.sampleRate + 1) + 4096)
+        var framesRead: Int64 = 0
+        var produced = 0
+
+        func deliver(_ samples: inout [Float]) throws {
+            guard !samples.isEmpty else { return }
+            for i in samples.indices { samples[i] *= 32768 }
+            produced += samples.count
+            try samples.withUnsafeBufferPointer { try sink($0) }
+            samples.removeAll(keepingCapacity: true)
+        }
+
+        while true {
+            let got: Int
+            do { got = try interleaved.withUnsafeMutableBufferPointer { try file.read(into: $0.baseAddress!, frames: blockFrames) } }
+            catch { throw InputError(path, "cannot read audio after sample \(framesRead): \((error as? SoundFileError)?.message ?? "\(error)")") }
+            if got == 0 { break }
+            for frame in 0..<got {
+                var value: Float
+                if let channel = options.channel {
+                    value = interleaved[frame * channels + channel - 1]
+                } else if channels == 1 {
+                    value = interleaved[frame]
+                } else {
+                    var sum: Float = 0
+                    for c in 0..<channels { sum += interleaved[frame * channels + c] }
+                    value = sum / Float(channels)
+                }
+                if !value.isFinite {
+                    throw InputError(path, "sample \(framesRead + Int64(frame)) is \(value.isNaN ? "NaN" : "infinite")")
+                }
+                mono[frame] = value
+            }
+            framesRead += Int64(got)
+            if let resampler {
+                do { try mono.withUnsafeBufferPointer { try resampler.process(UnsafeBufferPointer(rebasing: $0[0..<got]), appendingTo: &converted) } }
+                catch { throw InputError(path, "\(error)") }
+            } else {
+                converted.append(contentsOf: mono[0..<got])
+            }
+            try deliver(&converted)
+        }
+        if let resampler {
+            do { try resampler.finish(appendingTo: &converted) } catch { throw InputError(path, "\(error)") }
+            try deliver(&converted)
+        }
+        if framesRead < info.frames {
+            throw InputError(path, "truncated: the header announces \(info.frames) samples but only \(framesRead) could be read")
+        }
+        if framesRead == 0 { throw InputError(path, "has no audio samples") }
+        return (source, produced)
+    }
+}

@@ -1,0 +1,135 @@
+import VADShards
+
+/// Writes utterances, in order, into shards of about `shardSizeBytes`, and
+/// finally the index. Shard `n` is `shard-NNNNN.safetensors`.
+///
+/// Tensors of a shard, in file order (8-byte types first, so every tensor is
+/// aligned): `utterance_offsets` int64 `[utterances + 1]` (frame offsets),
+/// `waveform_offsets` int64 `[utterances + 1]` (with raw frames), `features`
+/// float32 `[frames, D]`, `waveform` float32 `[samples]` (with raw frames),
+/// `labels` uint8 `[frames]`.
+final class DatasetWriter {
+    let directory: String
+    let options: ExtractOptions
+    let rawLayout: RawFrameLayout?
+    private var shard: ShardWriter?
+    private var shardIDs: [String] = []
+    private var frameOffset: Int64 = 0
+    private var sampleOffset: Int64 = 0
+    private var shardFrames = 0
+    private(set) var shards: [ShardRecord] = []
+    private(set) var utterances: [UtteranceRecord] = []
+    private(set) var statistics: FeatureStatistics
+
+    private var specs: [TensorSpec] {
+        var specs = [TensorSpec(ShardMetadata.utteranceOffsets, .i64)]
+        if rawLayout != nil { specs.append(TensorSpec(ShardMetadata.waveformOffsets, .i64)) }
+        specs.append(TensorSpec(ShardMetadata.features, .f32, rowShape: [options.featureDimension]))
+        if rawLayout != nil { specs.append(TensorSpec(ShardMetadata.waveform, .f32)) }
+        specs.append(TensorSpec(ShardMetadata.labels, .u8))
+        return specs
+    }
+
+    init(directory: String, options: ExtractOptions, rawLayout: RawFrameLayout?) {
+        self.directory = directory
+        self.options = options
+        self.rawLayout = rawLayout
+        statistics = FeatureStatistics(dimension: options.featureDimension)
+    }
+
+    /// Appends one utterance, closing the current shard first if it is full.
+    func add(_ utterance: ProcessedUtterance, labelSource: String?) throws {
+        if let current = shard, current.dataBytes >= options.shardSizeBytes { try closeShard() }
+        if shard == nil { try openShard() }
+        let writer = shard!
+        let raw = rawLayout != nil
+        var tensor = 1
+        if raw {
+            sampleOffset += Int64(utterance.waveform!.count)
+            try writer.append(tensor, [sampleOffset]); tensor += 1
+        }
+        try writer.append(tensor, utterance.features); tensor += 1
+        if raw { try writer.append(tensor, utterance.waveform!); tensor += 1 }
+        try writer.append(tensor, utterance.labels)
+        frameOffset += Int64(utterance.frames)
+        try writer.append(0, [frameOffset])
+
+        let labelled = utterance.statistics.labelledFrames > 0
+        utterances.append(UtteranceRecord(
+            id: utterance.item.id, source: utterance.item.relativePath, labelSource: labelSource,
+            shard: shards.count, row: shardIDs.count, frames: utterance.frames,
+            durationSeconds: options.mfcc.frame.grid.seconds(samples: utterance.samples),
+            speechFraction: labelled ? Double(utterance.statistics.speechFrames) / Double(utterance.frames) : nil,
+            sourceSampleRate: utterance.source.sampleRate, sourceChannels: utterance.source.channels))
+        shardIDs.append(utterance.item.id)
+        shardFrames += utterance.frames
+        statistics.add(utterance.statistics)
+    }
+
+    /// Closes the last shard and writes `index.json`; returns the index.
+    func finish(failures: [FailureRecord]) throws -> DatasetIndex {
+        if shard != nil { try closeShard() }
+        let index = DatasetIndex(
+            kind: "features", vadprepVersion: VADPrepVersion.current, options: options.jsonValue(),
+            featureDim: options.featureDimension, featureNames: options.featureNames,
+            frameShiftSeconds: options.mfcc.frame.grid.seconds(samples: options.mfcc.frame.shiftSamples),
+            sampleRate: options.audio.sampleRate, rawFrames: rawLayout, statistics: statistics,
+            shards: shards, utterances: utterances, failures: failures)
+        try index.write(to: directory)
+        return index
+    }
+
+    /// Removes everything this writer wrote (after a fatal error).
+    func abandon() {
+        shard?.abandon()
+        for record in shards { FileSystem.remove("\(directory)/\(record.file)") }
+    }
+
+    private func openShard() throws {
+        let name = "shard-" + String(shards.count).leftPadded(to: 5) + ".safetensors"
+        shard = ShardWriter(directory: directory, fileName: name, tensors: specs)
+        shardIDs = []
+        frameOffset = 0
+        sampleOffset = 0
+        shardFrames = 0
+        try shard!.append(0, [Int64(0)])
+        if rawLayout != nil { try shard!.append(1, [Int64(0)]) }
+    }
+
+    private func closeShard() throws {
+        let written = try shard!.finish(metadata: metadata())
+        shards.append(ShardRecord(file: written.file, bytes: written.bytes, sha256: written.sha256,
+                                  utterances: shardIDs.count, frames: shardFrames))
+        shard = nil
+    }
+
+    /// Each shard describes itself: utterance ids in row order, feature layout
+    /// and every option.
+    private func metadata() -> [String: String] {
+        var metadata = [
+            "format": "vadprep-shard",
+            "format_version": String(DatasetIndex.currentVersion),
+            "vadprep_version": VADPrepVersion.current,
+            ShardMetadata.utterances: ShardMetadata.encodeUtteranceIDs(shardIDs),
+            "feature_dim": String(options.featureDimension),
+            "feature_names": ShardMetadata.encodeUtteranceIDs(options.featureNames),
+            "frame_shift_seconds": String(options.mfcc.frame.grid.seconds(samples: options.mfcc.frame.shiftSamples)),
+            "sample_rate": String(options.audio.sampleRate),
+            "labels": "0 non-speech, 1 speech, 255 unknown",
+            "options": options.jsonValue().compactJSON(),
+        ]
+        if let raw = rawLayout {
+            metadata["raw_frame_length"] = String(raw.length)
+            metadata["raw_frame_hop"] = String(raw.hop)
+            metadata["raw_frame_first"] = String(raw.first)
+            metadata["raw_frame_left_padding"] = String(raw.leftPadding)
+        }
+        return metadata
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

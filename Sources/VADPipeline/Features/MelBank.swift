@@ -1,0 +1,96 @@
+import Foundation
+
+/// Options of the triangular mel filterbank, with Kaldi's names and defaults
+/// (Kaldi's `MelBanksOptions`; `compute-mfcc-feats` uses 23 bins).
+public struct MelOptions: Codable, Equatable, Sendable {
+    /// Number of triangular bins.
+    public var numBins = 23
+    /// Lower edge of the lowest bin, in Hz.
+    public var lowFreq: Double = 20
+    /// Upper edge of the highest bin, in Hz; 0 or negative is an offset from
+    /// the Nyquist frequency (0 means Nyquist, -400 means Nyquist - 400 Hz).
+    public var highFreq: Double = 0
+
+    public init() {}
+}
+
+/// A triangular mel filterbank over a power spectrum, stored banded: each bin
+/// keeps only its first FFT bin and the weights up to its last non-zero one,
+/// so applying it costs the triangles' widths, not bins x FFT bins.
+///
+/// Kaldi's construction (`MelBanks`), in single precision as Kaldi does it:
+/// mel(f) = 1127 ln(1 + f / 700); bin b has left, centre and right edges at
+/// mel(low) + (b, b + 1, b + 2) * delta with delta = (mel(high) - mel(low)) /
+/// (numBins + 1); FFT bin i (frequency i * rate / paddedLength, i < paddedLength
+/// / 2, so never the Nyquist bin) weighs (mel - left) / (centre - left) up to
+/// the centre and (right - mel) / (right - centre) after it, strictly between
+/// the edges.
+public struct MelBank: Sendable {
+    /// First FFT bin of each mel bin.
+    public let firstBin: [Int]
+    /// Weights of each mel bin, from `firstBin` on.
+    public let weights: [[Float]]
+
+    /// Kaldi's mel scale, `1127 ln(1 + f / 700)`, in single precision.
+    public static func mel(_ hertz: Float) -> Float { 1127 * logf(1 + hertz / 700) }
+
+    public init(options: MelOptions, sampleRate: Double, paddedLength: Int) throws(FeatureOptionsError) {
+        let nyquist = Float(0.5 * sampleRate)
+        let low = Float(options.lowFreq)
+        let high = options.highFreq > 0 ? Float(options.highFreq) : nyquist + Float(options.highFreq)
+        guard options.numBins >= 3 else { throw FeatureOptionsError("--num-mel-bins must be at least 3") }
+        guard low >= 0, low < nyquist, high > 0, high <= nyquist, low < high else {
+            throw FeatureOptionsError("bad mel band: --low-freq \(options.lowFreq) and --high-freq \(options.highFreq) "
+                + "must give 0 <= low < high <= Nyquist (\(nyquist) Hz)")
+        }
+        let fftBins = paddedLength / 2
+        let binWidth = Float(sampleRate) / Float(paddedLength)
+        let melLow = MelBank.mel(low)
+        let melHigh = MelBank.mel(high)
+        let delta = (melHigh - melLow) / Float(options.numBins + 1)
+        var firstBin: [Int] = []
+        var weights: [[Float]] = []
+        for bin in 0..<options.numBins {
+            let left = melLow + Float(bin) * delta
+            let centre = melLow + Float(bin + 1) * delta
+            let right = melLow + Float(bin + 2) * delta
+            var first = -1
+            var row: [Float] = []
+            for i in 0..<fftBins {
+                let mel = MelBank.mel(binWidth * Float(i))
+                guard mel > left && mel < right else { continue }
+                let weight = mel <= centre ? (mel - left) / (centre - left) : (right - mel) / (right - centre)
+                if first < 0 { first = i }
+                row += Array(repeating: 0, count: i - first - row.count)
+                row.append(weight)
+            }
+            guard first >= 0 else {
+                throw FeatureOptionsError("mel bin \(bin) is empty: use fewer --num-mel-bins or a longer --frame-length")
+            }
+            firstBin.append(first)
+            weights.append(row)
+        }
+        self.firstBin = firstBin
+        self.weights = weights
+    }
+
+    /// `out[b] = sum_i weights[b][i] * power[firstBin[b] + i]`.
+    @inline(__always)
+    public func apply(_ power: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+        for bin in 0..<firstBin.count {
+            weights[bin].withUnsafeBufferPointer { w in
+                let p = power + firstBin[bin]
+                var sum: Float = 0
+                for i in 0..<w.count { sum += w[i] * p[i] }
+                out[bin] = sum
+            }
+        }
+    }
+}
+
+/// A combination of feature options that cannot work, in words naming the option.
+public struct FeatureOptionsError: Error, CustomStringConvertible, Equatable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

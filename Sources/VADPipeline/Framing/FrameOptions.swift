@@ -1,0 +1,98 @@
+import Foundation
+
+/// How the signal is cut into frames, and what happens to each frame before
+/// its spectrum is taken. Names and defaults are those of Kaldi's
+/// `FrameExtractionOptions` (`compute-mfcc-feats --help`), except `dither`,
+/// which is 0 in vadprep so that the same input always gives the same features.
+public struct FrameOptions: Codable, Equatable, Sendable {
+    /// Sample rate of the signal the frames are cut from, in Hz.
+    public var sampleRate: Double = 16000
+    /// Frame shift in milliseconds.
+    public var frameShiftMs: Double = 10
+    /// Frame length in milliseconds.
+    public var frameLengthMs: Double = 25
+    /// Standard deviation of the Gaussian noise added to each sample (Kaldi's
+    /// int16 scale); 0 turns dithering off. Kaldi's default is 1.
+    public var dither: Double = 0
+    /// Pre-emphasis: `x[i] -= coefficient * x[i-1]` within each frame.
+    public var preemphasisCoefficient: Double = 0.97
+    /// Subtract each frame's mean before anything else.
+    public var removeDCOffset = true
+    /// The analysis window.
+    public var windowType: WindowType = .povey
+    /// Zero-pad each frame to the next power of two before the FFT.
+    public var roundToPowerOfTwo = true
+    /// The constant of the generalised Blackman window.
+    public var blackmanCoefficient: Double = 0.42
+    /// true: only frames that fit entirely in the signal (Kaldi's default).
+    /// false: frame count depends only on the shift, `round(samples / shift)`,
+    /// and the edges are filled by reflecting the signal (vadprep's default).
+    public var snipEdges = false
+
+    public init() {}
+
+    /// Samples between the starts of consecutive frames (Kaldi's `WindowShift()`).
+    public var shiftSamples: Int { Int(sampleRate * 0.001 * frameShiftMs) }
+    /// Samples in one frame (Kaldi's `WindowSize()`).
+    public var lengthSamples: Int { Int(sampleRate * 0.001 * frameLengthMs) }
+    /// Samples handed to the FFT: the frame, zero-padded (Kaldi's `PaddedWindowSize()`).
+    public var paddedLengthSamples: Int {
+        guard roundToPowerOfTwo else { return lengthSamples }
+        var size = 1
+        while size < lengthSamples { size <<= 1 }
+        return size
+    }
+
+    /// The frame grid these options give.
+    public var grid: FrameGrid {
+        FrameGrid(sampleRate: sampleRate, shift: shiftSamples, length: lengthSamples, snipEdges: snipEdges)
+    }
+
+    /// Problems with the values, as messages naming the option.
+    public func problems() -> [String] {
+        var out: [String] = []
+        if !(sampleRate >= 1000) { out.append("--sample-rate must be at least 1000 Hz") }
+        if shiftSamples < 1 { out.append("--frame-shift \(frameShiftMs) ms is less than one sample") }
+        if lengthSamples < 2 { out.append("--frame-length \(frameLengthMs) ms is less than two samples") }
+        if !roundToPowerOfTwo && lengthSamples % 2 != 0 {
+            out.append("--frame-length \(frameLengthMs) ms gives an odd \(lengthSamples) samples; use --round-to-power-of-two true or an even length")
+        }
+        if !(dither >= 0) { out.append("--dither must not be negative") }
+        if !(preemphasisCoefficient >= 0 && preemphasisCoefficient <= 1) { out.append("--preemphasis-coefficient must be in [0, 1]") }
+        return out
+    }
+}
+
+/// Analysis windows, with Kaldi's names. For a frame of N samples and
+/// `a = 2 pi / (N - 1)`, sample i is multiplied by:
+public enum WindowType: String, Codable, Sendable, CaseIterable {
+    /// `0.54 - 0.46 cos(a i)`
+    case hamming
+    /// `0.5 - 0.5 cos(a i)`
+    case hanning
+    /// `(0.5 - 0.5 cos(a i))^0.85`, Kaldi's default: a Hann window that does not reach 0.
+    case povey
+    /// `1`
+    case rectangular
+    /// `b - 0.5 cos(a i) + (0.5 - b) cos(2 a i)` with b = `blackmanCoefficient`
+    case blackman
+    /// `sin(pi i / (N - 1))`
+    case sine
+
+    /// The window's N coefficients, computed in double precision as Kaldi does.
+    public func coefficients(length: Int, blackmanCoefficient: Double) -> [Float] {
+        let a = 2 * Double.pi / Double(length - 1)
+        return (0..<length).map { index in
+            let i = Double(index)
+            let value: Double = switch self {
+            case .hamming: 0.54 - 0.46 * cos(a * i)
+            case .hanning: 0.5 - 0.5 * cos(a * i)
+            case .povey: pow(0.5 - 0.5 * cos(a * i), 0.85)
+            case .rectangular: 1
+            case .blackman: blackmanCoefficient - 0.5 * cos(a * i) + (0.5 - blackmanCoefficient) * cos(2 * a * i)
+            case .sine: sin(Double.pi * i / Double(length - 1))
+            }
+            return Float(value)
+        }
+    }
+}

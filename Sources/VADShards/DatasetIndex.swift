@@ -1,0 +1,264 @@
+import Foundation
+
+/// `index.json`: everything about a dataset except the tensors themselves.
+///
+/// A dataset is a directory holding this index and the shards it lists. The
+/// index records how the dataset was made (every option, the vadprep version),
+/// what is in it (each utterance: where it came from, which shard and row, how
+/// many frames, how much speech), corpus-wide feature statistics for global
+/// normalisation, and each shard's size and SHA-256 so damage is detected
+/// before anything reads the data. It holds no timestamps or machine paths:
+/// the same inputs and options give the same bytes.
+public struct DatasetIndex: Codable, Equatable, Sendable {
+    /// Always "vadprep-dataset".
+    public var format = DatasetIndex.formatName
+    /// Bumped whenever the layout changes incompatibly.
+    public var formatVersion = DatasetIndex.currentVersion
+    /// What the shards hold: "features" (whole utterances, as `extract` writes them).
+    public var kind: String
+    /// The vadprep version that wrote the dataset.
+    public var vadprepVersion: String
+    /// Every option the dataset was made with, as the writing stage reports them.
+    public var options: JSONValue
+    /// Features per frame (columns of `features`).
+    public var featureDim: Int
+    /// Names of the feature columns, e.g. "mfcc0" ... "delta1_mfcc19".
+    public var featureNames: [String]
+    /// Frame shift in seconds.
+    public var frameShiftSeconds: Double
+    /// Sample rate of the processed audio (and of the stored waveform).
+    public var sampleRate: Int
+    /// Where raw-waveform frames are, when the dataset has them.
+    public var rawFrames: RawFrameLayout?
+    /// Corpus-wide statistics of the stored features.
+    public var statistics: FeatureStatistics
+    /// The shards, in order.
+    public var shards: [ShardRecord]
+    /// Every utterance, in corpus order (the order of rows across shards).
+    public var utterances: [UtteranceRecord]
+    /// Input files that could not be processed, with the reason.
+    public var failures: [FailureRecord]
+
+    public static let formatName = "vadprep-dataset"
+    public static let currentVersion = 1
+    /// The index's file name inside a dataset directory.
+    public static let fileName = "index.json"
+
+    public init(kind: String, vadprepVersion: String, options: JSONValue, featureDim: Int, featureNames: [String],
+                frameShiftSeconds: Double, sampleRate: Int, rawFrames: RawFrameLayout?,
+                statistics: FeatureStatistics, shards: [ShardRecord], utterances: [UtteranceRecord],
+                failures: [FailureRecord]) {
+        self.kind = kind
+        self.vadprepVersion = vadprepVersion
+        self.options = options
+        self.featureDim = featureDim
+        self.featureNames = featureNames
+        self.frameShiftSeconds = frameShiftSeconds
+        self.sampleRate = sampleRate
+        self.rawFrames = rawFrames
+        self.statistics = statistics
+        self.shards = shards
+        self.utterances = utterances
+        self.failures = failures
+    }
+
+    /// The canonical bytes: sorted keys, two-space indentation, snake_case.
+    public func encoded() throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return Array(try encoder.encode(self)) + [0x0A]
+    }
+
+    /// Writes `DIRECTORY/index.json` atomically.
+    public func write(to directory: String) throws {
+        let bytes: [UInt8]
+        do { bytes = try encoded() } catch {
+            throw FileError("cannot encode", "\(directory)/\(DatasetIndex.fileName)", reason: "\(error)")
+        }
+        let file = try AtomicFile(path: "\(directory)/\(DatasetIndex.fileName)")
+        try file.write(bytes)
+        try file.commit()
+    }
+
+    /// Reads and checks `DIRECTORY/index.json`.
+    public static func read(from directory: String) throws(ShardError) -> DatasetIndex {
+        let path = "\(directory)/\(fileName)"
+        let data: Data
+        do {
+            let mapped = try MappedFile(path: path)
+            data = Data(mapped.bytes)
+        } catch {
+            if !FileSystem.exists(directory) { throw ShardError(directory, "no such dataset directory") }
+            if !FileSystem.exists(path) { throw ShardError(directory, "not a vadprep dataset (no \(fileName))") }
+            throw ShardError(path, (error as? FileError).map { "\($0.action): \($0.reason)" } ?? "\(error)")
+        }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        let index: DatasetIndex
+        do { index = try decoder.decode(DatasetIndex.self, from: data) } catch {
+            throw ShardError(path, "not a valid dataset index (\(describe(error)))")
+        }
+        guard index.format == formatName else { throw ShardError(path, "format is \"\(index.format)\", expected \"\(formatName)\"") }
+        guard index.formatVersion == currentVersion else {
+            throw ShardError(path, "format version \(index.formatVersion) is not supported (this vadprep reads version \(currentVersion))")
+        }
+        return index
+    }
+}
+
+/// How raw-waveform frames are laid out in a shard.
+///
+/// Each utterance's waveform is stored once, padded with zeros, in `waveform`
+/// (float32, Kaldi's int16 scale), with `waveform_offsets` (int64, one more than
+/// the utterances) giving each utterance's range. Raw frame `i` of an utterance
+/// is the `length` samples starting at `first + i * hop` within its range: in
+/// numpy, `as_strided(w[first:], (frames, length), (hop * 4, 4))`.
+public struct RawFrameLayout: Codable, Equatable, Sendable {
+    /// Samples per raw frame (odd, so a frame is centred on a sample).
+    public var length: Int
+    /// Samples between consecutive raw frames (the frame shift).
+    public var hop: Int
+    /// Offset of raw frame 0 within an utterance's stored waveform.
+    public var first: Int
+    /// Zeros stored before the utterance's first sample.
+    public var leftPadding: Int
+
+    public init(length: Int, hop: Int, first: Int, leftPadding: Int) {
+        self.length = length
+        self.hop = hop
+        self.first = first
+        self.leftPadding = leftPadding
+    }
+}
+
+/// Per-dimension sums over every stored frame, and what follows from them.
+/// Sums (not means) are kept so that statistics of several datasets combine exactly.
+public struct FeatureStatistics: Codable, Equatable, Sendable {
+    /// Frames counted.
+    public var frames: Int
+    /// Frames labelled speech.
+    public var speechFrames: Int
+    /// Frames with a known label (speech or not).
+    public var labelledFrames: Int
+    /// Sum of each feature over all frames.
+    public var sum: [Double]
+    /// Sum of each feature's square over all frames.
+    public var sumOfSquares: [Double]
+    /// `sum / frames`.
+    public var mean: [Double]
+    /// Population standard deviation, `sqrt(sumOfSquares / frames - mean^2)`.
+    public var std: [Double]
+
+    /// Statistics of no frames, for `dimension` features.
+    public init(dimension: Int) {
+        frames = 0
+        speechFrames = 0
+        labelledFrames = 0
+        sum = Array(repeating: 0, count: dimension)
+        sumOfSquares = Array(repeating: 0, count: dimension)
+        mean = Array(repeating: 0, count: dimension)
+        std = Array(repeating: 0, count: dimension)
+    }
+
+    /// Adds another set of sums (in a fixed order, so the result is deterministic)
+    /// and recomputes mean and standard deviation.
+    public mutating func add(_ other: FeatureStatistics) {
+        frames += other.frames
+        speechFrames += other.speechFrames
+        labelledFrames += other.labelledFrames
+        for d in sum.indices {
+            sum[d] += other.sum[d]
+            sumOfSquares[d] += other.sumOfSquares[d]
+        }
+        for d in sum.indices where frames > 0 {
+            mean[d] = sum[d] / Double(frames)
+            std[d] = max(0, sumOfSquares[d] / Double(frames) - mean[d] * mean[d]).squareRoot()
+        }
+    }
+}
+
+/// One shard file of a dataset.
+public struct ShardRecord: Codable, Equatable, Sendable {
+    /// File name within the dataset directory.
+    public var file: String
+    /// Size in bytes.
+    public var bytes: Int
+    /// SHA-256 of the whole file, lowercase hex.
+    public var sha256: String
+    /// Utterances (rows of `utterance_offsets` minus one) in the shard.
+    public var utterances: Int
+    /// Frames (rows of `features`) in the shard.
+    public var frames: Int
+
+    public init(file: String, bytes: Int, sha256: String, utterances: Int, frames: Int) {
+        self.file = file
+        self.bytes = bytes
+        self.sha256 = sha256
+        self.utterances = utterances
+        self.frames = frames
+    }
+}
+
+/// One utterance (a whole recording) of a dataset.
+public struct UtteranceRecord: Codable, Equatable, Sendable {
+    /// The recording's path relative to the corpus directory, without its extension.
+    public var id: String
+    /// The recording's path relative to the corpus directory.
+    public var source: String
+    /// The label file used, relative to the corpus directory (or the --labels path), if any.
+    public var labelSource: String?
+    /// Index into `shards`.
+    public var shard: Int
+    /// Position among the shard's utterances.
+    public var row: Int
+    /// Number of frames.
+    public var frames: Int
+    /// Duration of the processed audio in seconds.
+    public var durationSeconds: Double
+    /// Fraction of frames labelled speech; nil when the recording had no labels.
+    public var speechFraction: Double?
+    /// The recording's own sample rate and channel count, before conversion.
+    public var sourceSampleRate: Int
+    public var sourceChannels: Int
+
+    public init(id: String, source: String, labelSource: String?, shard: Int, row: Int, frames: Int,
+                durationSeconds: Double, speechFraction: Double?, sourceSampleRate: Int, sourceChannels: Int) {
+        self.id = id
+        self.source = source
+        self.labelSource = labelSource
+        self.shard = shard
+        self.row = row
+        self.frames = frames
+        self.durationSeconds = durationSeconds
+        self.speechFraction = speechFraction
+        self.sourceSampleRate = sourceSampleRate
+        self.sourceChannels = sourceChannels
+    }
+}
+
+/// An input file that could not be processed.
+public struct FailureRecord: Codable, Equatable, Sendable {
+    /// The file's path relative to the corpus directory.
+    public var source: String
+    /// Why, as printed to the user.
+    public var error: String
+
+    public init(source: String, error: String) {
+        self.source = source
+        self.error = error
+    }
+}
+
+/// A decoding error in words, naming the JSON path where it happened.
+private func describe(_ error: Error) -> String {
+    func path(_ context: DecodingError.Context) -> String {
+        context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+    }
+    switch error as? DecodingError {
+    case .keyNotFound(let key, let context)?: return "missing \(path(context)).\(key.stringValue)"
+    case .typeMismatch(_, let context)?, .valueNotFound(_, let context)?: return "wrong type at \(path(context))"
+    case .dataCorrupted(let context)?: return context.codingPath.isEmpty ? "invalid JSON" : "invalid value at \(path(context))"
+    default: return "\(error)"
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+
+/// Checks a dataset directory against its index: every shard present, of the
+/// recorded size and SHA-256, with a well-formed header whose tensors and
+/// utterance list agree with the index, and the index consistent with itself.
+public enum DatasetVerifier {
+    /// What a verification found.
+    public struct Report: Sendable {
+        /// Every problem, each naming its file.
+        public var problems: [ShardError] = []
+        /// Shards whose bytes were hashed.
+        public var shardsChecked = 0
+        /// Bytes hashed.
+        public var bytesHashed = 0
+        public var isIntact: Bool { problems.isEmpty }
+    }
+
+    /// Verifies the dataset in `directory`. `progress` is called after each
+    /// shard with (shards done, shards in all).
+    public static func verify(directory: String, progress: (Int, Int) -> Void = { _, _ in }) -> Report {
+        var report = Report()
+        let index: DatasetIndex
+        do { index = try DatasetIndex.read(from: directory) } catch {
+            report.problems.append(error)
+            return report
+        }
+        let indexPath = "\(directory)/\(DatasetIndex.fileName)"
+        report.problems += checkIndex(index, path: indexPath)
+        for (number, shard) in index.shards.enumerated() {
+            let path = "\(directory)/\(shard.file)"
+            let members = index.utterances.filter { $0.shard == number }
+            report.problems += checkShard(shard, path: path, members: members, index: index, report: &report)
+            progress(number + 1, index.shards.count)
+        }
+        let listed = Set(index.shards.map(\.file))
+        let present = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        for name in present.sorted() where !listed.contains(name) {
+            if name.hasSuffix(".safetensors") || name.hasSuffix(".partial") || name.hasSuffix(".spool") {
+                report.problems.append(ShardError("\(directory)/\(name)", "is not listed in the index"))
+            }
+        }
+        return report
+    }
+
+    private static func checkIndex(_ index: DatasetIndex, path: String) -> [ShardError] {
+        var problems: [ShardError] = []
+        var rows = Array(repeating: 0, count: index.shards.count)
+        var frames = Array(repeating: 0, count: index.shards.count)
+        for utterance in index.utterances {
+            guard index.shards.indices.contains(utterance.shard) else {
+                problems.append(ShardError(path, "utterance \(utterance.id) names shard \(utterance.shard), which does not exist"))
+                continue
+            }
+            if utterance.row != rows[utterance.shard] {
+                problems.append(ShardError(path, "utterance \(utterance.id) is row \(utterance.row) of shard \(utterance.shard), expected row \(rows[utterance.shard])"))
+            }
+            rows[utterance.shard] += 1
+            frames[utterance.shard] += utterance.frames
+        }
+        for (number, shard) in index.shards.enumerated() {
+            if shard.utterances != rows[number] || shard.frames != frames[number] {
+                problems.append(ShardError(path, "shard \(shard.file) is recorded with \(shard.utterances) utterances and \(shard.frames) frames, but its utterances add up to \(rows[number]) and \(frames[number])"))
+            }
+        }
+        let total = index.utterances.reduce(0) { $0 + $1.frames }
+        if index.statistics.frames != total {
+            problems.append(ShardError(path, "statistics count \(index.statistics.frames) frames, utterances \(total)"))
+        }
+        if index.statistics.sum.count != index.featureDim || index.featureNames.count != index.featureDim {
+            problems.append(ShardError(path, "feature dimension \(index.featureDim) does not match the statistics or feature names"))
+        }
+        return problems
+    }
+
+    private static func checkShard(_ shard: ShardRecord, path: String, members: [UtteranceRecord],
+                                   index: DatasetIndex, report: inout Report) -> [ShardError] {
+        guard FileSystem.exists(path) else { return [ShardError(path, "is missing")] }
+        guard let size = FileSystem.size(path) else { return [ShardError(path, "cannot be read")] }
+        guard size == shard.bytes else { return [ShardError(path, "is \(size) bytes, the index records \(shard.bytes) (truncated or replaced)")] }
+        let reader: ShardReader
+        do { reader = try ShardReader(path: path) } catch { return [error] }
+        var hash = SHA256()
+        hash.update(reader.fileBytes)
+        report.shardsChecked += 1
+        report.bytesHashed += size
+        guard hash.hexDigest() == shard.sha256 else {
+            return [ShardError(path, "SHA-256 does not match the index (the file is damaged)")]
+        }
+        do {
+            try checkContents(reader, shard: shard, members: members, index: index)
+        } catch {
+            return [error]
+        }
+        return []
+    }
+
+    /// The shard's tensors and metadata agree with the index's account of it.
+    private static func checkContents(_ reader: ShardReader, shard: ShardRecord, members: [UtteranceRecord],
+                                      index: DatasetIndex) throws(ShardError) {
+        let path = reader.path
+        let ids = ShardMetadata.utteranceIDs(reader.header.metadata)
+        guard ids == members.map(\.id) else { throw ShardError(path, "utterance list in the header does not match the index") }
+        let offsets = try reader.int64s(ShardMetadata.utteranceOffsets)
+        var expected: [Int64] = [0]
+        for member in members { expected.append(expected.last! + Int64(member.frames)) }
+        guard Array(offsets) == expected else { throw ShardError(path, "utterance_offsets do not match the frames in the index") }
+        let features = try reader.info(ShardMetadata.features)
+        guard features.shape == [shard.frames, index.featureDim] else {
+            throw ShardError(path, "features have shape \(features.shape), expected [\(shard.frames), \(index.featureDim)]")
+        }
+        guard try reader.info(ShardMetadata.labels).shape == [shard.frames] else {
+            throw ShardError(path, "labels do not have one value per frame")
+        }
+        if index.rawFrames != nil {
+            let waveformOffsets = try reader.int64s(ShardMetadata.waveformOffsets)
+            let waveform = try reader.info(ShardMetadata.waveform)
+            guard waveformOffsets.count == members.count + 1, waveformOffsets.last == Int64(waveform.elementCount) else {
+                throw ShardError(path, "waveform_offsets do not match the waveform")
+            }
+        }
+    }
+}
+
+/// Names shared by every shard's tensors and `__metadata__`.
+public enum ShardMetadata {
+    public static let features = "features"
+    public static let labels = "labels"
+    public static let utteranceOffsets = "utterance_offsets"
+    public static let waveform = "waveform"
+    public static let waveformOffsets = "waveform_offsets"
+    /// `__metadata__` key: JSON array of utterance ids in row order.
+    public static let utterances = "utterances"
+
+    /// The utterance ids a shard's `__metadata__` lists, or nil if absent or malformed.
+    public static func utteranceIDs(_ metadata: [String: String]) -> [String]? {
+        guard let text = metadata[utterances], let data = text.data(using: .utf8) else { return nil }
+        return try? JSONDecoder().decode([String].self, from: data)
+    }
+
+    /// `ids` as the JSON array stored under `utterances`.
+    public static func encodeUtteranceIDs(_ ids: [String]) -> String {
+        "[" + ids.map(jsonString).joined(separator: ",") + "]"
+    }
+}

@@ -1,0 +1,136 @@
+/// Declares one tensor of a shard: its name, element type and the shape of one
+/// row. Rows are appended; the leading dimension is the number of rows written.
+public struct TensorSpec: Sendable, Equatable {
+    public var name: String
+    public var dtype: DType
+    /// Shape of one row; `[]` for a 1-D tensor of scalars.
+    public var rowShape: [Int]
+
+    public init(_ name: String, _ dtype: DType, rowShape: [Int] = []) {
+        self.name = name
+        self.dtype = dtype
+        self.rowShape = rowShape
+    }
+
+    var rowBytes: Int { rowShape.reduce(dtype.size, *) }
+}
+
+/// What a finished shard is: its file name, size and SHA-256.
+public struct WrittenShard: Sendable, Equatable {
+    public var file: String
+    public var bytes: Int
+    public var sha256: String
+}
+
+/// Writes one safetensors shard whose tensors grow row by row.
+///
+/// The header, which comes first in the file, holds every tensor's final shape,
+/// so rows are spooled until `finish`: in memory up to a few MiB per tensor,
+/// then in a hidden spool file beside the shard. `finish` writes header and
+/// data under a temporary name, syncs, and renames the shard into place, so a
+/// shard file either is complete or does not exist. Tensors are laid out in the
+/// order they are declared; declare 8-byte types first to keep every tensor
+/// naturally aligned for memory-mapped readers.
+public final class ShardWriter {
+    /// Directory the shard goes to.
+    public let directory: String
+    /// The shard's file name within `directory`.
+    public let fileName: String
+    private let specs: [TensorSpec]
+    private var spools: [Spool]
+
+    /// Bytes of tensor data appended so far, over all tensors.
+    public var dataBytes: Int { spools.reduce(0) { $0 + $1.count } }
+
+    public init(directory: String, fileName: String, tensors: [TensorSpec]) {
+        self.directory = directory
+        self.fileName = fileName
+        self.specs = tensors
+        self.spools = tensors.map { Spool(path: "\(directory)/.\(fileName).\($0.name).spool") }
+    }
+
+    /// Appends whole rows to tensor number `index` (in declaration order).
+    public func append(_ index: Int, _ bytes: UnsafeRawBufferPointer) throws {
+        precondition(bytes.count % specs[index].rowBytes == 0,
+                     "\(specs[index].name): \(bytes.count) bytes is not a whole number of rows")
+        try spools[index].append(bytes)
+    }
+
+    /// Appends whole rows of `values` to tensor number `index`.
+    public func append<T: BitwiseCopyable>(_ index: Int, _ values: [T]) throws {
+        try values.withUnsafeBytes { raw in try append(index, raw) }
+    }
+
+    /// Writes the shard with `metadata` as its `__metadata__` and returns what was written.
+    public func finish(metadata: [String: String]) throws -> WrittenShard {
+        var tensors: [String: TensorInfo] = [:]
+        var offset = 0
+        for (spec, spool) in zip(specs, spools) {
+            let rows = spool.count / spec.rowBytes
+            tensors[spec.name] = TensorInfo(dtype: spec.dtype, shape: [rows] + spec.rowShape,
+                                            dataOffsets: offset..<(offset + spool.count))
+            offset += spool.count
+        }
+        let header = SafeTensorsHeader(tensors: tensors, metadata: metadata).encoded()
+        let path = "\(directory)/\(fileName)"
+        let file = try AtomicFile(path: path)
+        var hash = SHA256()
+        try header.withUnsafeBytes { raw in
+            hash.update(raw)
+            try file.write(raw)
+        }
+        for spool in spools {
+            try spool.drain { chunk in
+                hash.update(chunk)
+                try file.write(chunk)
+            }
+        }
+        try file.commit()
+        abandon()
+        return WrittenShard(file: fileName, bytes: header.count + offset, sha256: hash.hexDigest())
+    }
+
+    /// Removes the spool files; the shard is not written.
+    public func abandon() {
+        for spool in spools { spool.remove() }
+    }
+}
+
+/// Bytes of one tensor on their way into a shard: a memory buffer that moves
+/// to a spool file once it passes `memoryLimit`.
+private final class Spool {
+    let path: String
+    private(set) var count = 0
+    private var memory: [UInt8] = []
+    private var file: AtomicFile?
+    private static let memoryLimit = 4 << 20
+
+    init(path: String) { self.path = path }
+
+    func append(_ bytes: UnsafeRawBufferPointer) throws {
+        count += bytes.count
+        memory.append(contentsOf: bytes)
+        if memory.count >= Spool.memoryLimit {
+            if file == nil { file = try AtomicFile(path: path) }
+            try memory.withUnsafeBytes { raw in try file!.write(raw) }
+            memory.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// Hands every byte, in order, to `body`, in chunks.
+    func drain(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        if let file {
+            try file.commit()
+            self.file = nil
+            let mapped = try MappedFile(path: path)
+            try body(mapped.bytes)
+        }
+        try memory.withUnsafeBytes { raw in try body(raw) }
+    }
+
+    func remove() {
+        file = nil
+        FileSystem.remove(path)
+        memory = []
+    }
+}

@@ -1,0 +1,153 @@
+import ArgumentParser
+import Foundation
+import VADPipeline
+import VADShards
+
+extension VADPrep {
+    struct Extract: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Compute features and frame labels for every recording of a corpus directory.",
+            discussion: """
+                Every audio file below CORPUS_DIR (WAV, FLAC, Ogg and the other formats libsndfile reads) \
+                is converted to one channel at --sample-rate and turned into MFCCs (+ deltas) and one \
+                label per frame. Labels are read from a file beside each recording with the same stem \
+                (.rttm, .frames, .lab, .tsv, .txt, in that order of preference), from a directory \
+                mirroring the corpus, or from one corpus-wide RTTM file (--labels). Recordings that fail \
+                are listed at the end and the others are still written; the exit status is then 1.
+                """)
+
+        @Argument(help: "Directory holding the recordings and their label files.")
+        var corpus: String
+
+        @Option(help: "Directory the dataset is written to.")
+        var out: String
+
+        @Option(help: "Target rate in Hz; recordings at other rates are resampled.")
+        var sampleRate = 16000
+
+        @Option(help: "Keep only this channel (counting from 1) instead of averaging all channels.")
+        var channel: Int?
+
+        @OptionGroup(title: "Features (Kaldi's names)")
+        var features: FeatureOptionGroup
+
+        @Flag(help: "Also store each utterance's waveform for raw-waveform frames.")
+        var rawFrames = false
+
+        @Option(help: "Raw-waveform frame length in milliseconds (35 ms = 561 samples at 16 kHz).")
+        var rawFrameLength: Double = 35
+
+        @Option(help: "A corpus-wide RTTM file, or a directory of label files mirroring the corpus.")
+        var labels: String?
+
+        @Option(help: "Read label files as this format instead of judging by extension: segments, rttm, frames.")
+        var labelFormat: LabelFormat?
+
+        @Option(help: "Comma-separated labels that mean speech; by default every label but the non-speech ones does.")
+        var speechLabels: String?
+
+        @Option(help: "Comma-separated labels that mean non-speech (when --speech-labels is not given).")
+        var nonspeechLabels: String?
+
+        @Flag(help: "Keep recordings without labels (their frames are labelled 255, unknown).")
+        var allowUnlabelled = false
+
+        @Option(help: "Target shard size, e.g. 256M, 1G, 500000 (bytes).")
+        var shardSize = "256M"
+
+        @Option(help: "Worker threads (default: all cores).")
+        var jobs = ProcessInfo.processInfo.activeProcessorCount
+
+        @Flag(help: "Replace a dataset already in --out.")
+        var force = false
+
+        @Flag(help: "No progress bar and no summary.")
+        var quiet = false
+
+        func validate() throws {
+            if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+            if parseSize(shardSize) == nil { throw ValidationError("--shard-size \"\(shardSize)\" is not a size such as 256M, 1G or 500000") }
+            if let problem = try options().problems().first { throw ValidationError(problem) }
+        }
+
+        func options() throws -> ExtractOptions {
+            var options = ExtractOptions()
+            options.audio.sampleRate = sampleRate
+            options.audio.channel = channel
+            (options.mfcc, options.deltas, options.cmvn) = features.options(sampleRate: sampleRate)
+            options.seed = features.seed
+            if rawFrames {
+                var raw = RawFrameOptions()
+                raw.lengthMs = rawFrameLength
+                options.rawFrames = raw
+            }
+            options.labels.path = labels
+            options.labels.format = labelFormat
+            options.labels.allowUnlabelled = allowUnlabelled
+            if let speechLabels { options.labels.policy.speechLabels = list(speechLabels) }
+            if let nonspeechLabels { options.labels.policy.nonSpeechLabels = list(nonspeechLabels) }
+            options.shardSizeBytes = parseSize(shardSize) ?? options.shardSizeBytes
+            return options
+        }
+
+        func run() throws {
+            let terminal = Terminal(quiet: quiet)
+            let started = Date()
+            let report: ExtractReport
+            do {
+                report = try Extractor.run(corpus: corpus, output: out, options: options(), jobs: jobs, force: force) { step in
+                    terminal.progress("extract", done: step.filesDone, total: step.filesTotal,
+                                      detail: String(format: "%.0f s of audio, %d failed", step.audioSeconds, step.failures))
+                }
+            } catch let error as ExtractError {
+                terminal.endProgress()
+                printFailures(error.failures, of: nil)
+                Terminal.warn("vadprep extract: \(error.message)")
+                throw ExitCode(1)
+            } catch let error as InputError {
+                terminal.endProgress()
+                Terminal.warn("vadprep extract: \(error)")
+                throw ExitCode(1)
+            }
+            terminal.endProgress()
+            let wall = Date().timeIntervalSince(started)
+            let index = report.index
+            if !quiet {
+                let hours = report.audioSeconds / 3600
+                let speech = index.statistics.labelledFrames > 0
+                    ? String(format: ", %.1f %% speech", 100 * Double(index.statistics.speechFrames) / Double(index.statistics.labelledFrames)) : ""
+                let bytes = index.shards.reduce(0) { $0 + $1.bytes }
+                print(String(format: "extracted %d of %d files: %.3f h of audio, %d frames%@ in %.2f s (%.0f× real time) -> %@ (%d shard%@, %@)",
+                             index.utterances.count, report.files, hours, index.statistics.frames, speech, wall,
+                             report.audioSeconds / max(wall, 1e-9), out, index.shards.count,
+                             index.shards.count == 1 ? "" : "s", formatBytes(bytes)))
+            }
+            if !report.failures.isEmpty {
+                printFailures(report.failures, of: report.files)
+                throw ExitCode(1)
+            }
+        }
+
+        private func printFailures(_ failures: [FailureRecord], of total: Int?) {
+            guard !failures.isEmpty else { return }
+            let of = total.map { " of \($0)" } ?? ""
+            Terminal.warn("vadprep extract: \(failures.count)\(of) file\(failures.count == 1 && total == nil ? "" : "s") failed:")
+            for failure in failures { Terminal.warn("  \(failure.error)") }
+        }
+    }
+}
+
+/// "256M", "1G", "64k", "500000" -> bytes (powers of 1024 for the suffixes).
+func parseSize(_ text: String) -> Int? {
+    let units: [Character: Int] = ["k": 1 << 10, "K": 1 << 10, "m": 1 << 20, "M": 1 << 20, "g": 1 << 30, "G": 1 << 30]
+    var digits = text
+    var scale = 1
+    if let last = text.last, let unit = units[last] { digits.removeLast(); scale = unit }
+    if digits.hasSuffix("i") || digits.hasSuffix("B") { return nil }
+    guard let value = Double(digits), value > 0, value * Double(scale) < 1e15 else { return nil }
+    return Int(value * Double(scale))
+}
+
+private func list(_ text: String) -> [String] {
+    text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+}

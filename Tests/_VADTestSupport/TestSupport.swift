@@ -1,0 +1,66 @@
+import Foundation
+
+/// Paths and helpers shared by the test targets.
+public enum TestSupport {
+    /// The package's root directory.
+    public static let packageRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    /// `Fixtures/<relative>`.
+    public static func fixture(_ relative: String) -> String { "\(packageRoot)/Fixtures/\(relative)" }
+
+    /// A new empty directory, removed when the returned object is released.
+    public final class TemporaryDirectory {
+        public let path: String
+        public init() {
+            let template = NSTemporaryDirectory() + "vadprep-test-XXXXXX"
+            var bytes = Array(template.utf8CString)
+            path = bytes.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+        }
+        deinit { try? FileManager.default.removeItem(atPath: path) }
+        public func file(_ name: String) -> String { "\(path)/\(name)" }
+    }
+
+    /// Writes `text` to `path`, creating directories.
+    public static func write(_ text: String, to path: String) throws {
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try text.write(toFile: path, atomically: false, encoding: .utf8)
+    }
+
+    /// Result of running a program.
+    public struct Run: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+    }
+
+    /// The built `vadprep` executable, beside the test bundle.
+    public static var vadprepExecutable: String {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var directory = (exe as NSString).deletingLastPathComponent
+        if !FileManager.default.fileExists(atPath: "\(directory)/vadprep") {
+            directory = URL(fileURLWithPath: directory).deletingLastPathComponent().path
+        }
+        return "\(directory)/vadprep"
+    }
+
+    /// Runs `vadprep` with `arguments` and collects its output.
+    public static func vadprep(_ arguments: [String], in directory: String? = nil) throws -> Run {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: vadprepExecutable)
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                   stderr: String(decoding: errData, as: UTF8.self))
+    }
+}
