@@ -141,11 +141,11 @@ public enum LabelFileParser {
         return text
     }
 
-    /// (1-based number, text) of each line; CR before LF is dropped.
+    /// (1-based number, text) of each line, for LF and CRLF files alike.
+    /// (Swift treats CRLF as one Character, so it is normalised before splitting.)
     private static func lines(_ text: String) -> [(Int, Substring)] {
-        text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().map { index, line in
-            (index + 1, line.hasSuffix("\r") ? line.dropLast() : line)
-        }
+        text.replacingOccurrences(of: "\r\n", with: "\n")
+            .split(separator: "\n", omittingEmptySubsequences: false).enumerated().map { ($0 + 1, $1) }
     }
 
     private static func time(_ field: Substring, what: String, path: String, line: Int) throws(InputError) -> Double {

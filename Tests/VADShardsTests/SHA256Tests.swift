@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+import VADShards
+import _VADTestSupport
+
+@Suite struct SHA256Tests {
+    /// FIPS 180-4 example vectors (and the empty message).
+    @Test(arguments: [
+        ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+        ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+        ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+         "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
+        ("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
+         "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"),
+    ])
+    func knownVectors(message: String, digest: String) {
+        var hash = SHA256()
+        hash.update(Array(message.utf8))
+        #expect(hash.hexDigest() == digest)
+    }
+
+    @Test func oneMillionAs() {
+        var hash = SHA256()
+        let block = [UInt8](repeating: UInt8(ascii: "a"), count: 1000)
+        for _ in 0..<1000 { hash.update(block) }
+        #expect(hash.hexDigest() == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    /// Splitting the message anywhere gives the same digest, across every
+    /// padding case (lengths around the 56- and 64-byte boundaries).
+    @Test func piecewiseEqualsWhole() {
+        let message = (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+        for length in [0, 1, 55, 56, 57, 63, 64, 65, 119, 120, 128, 300] {
+            var whole = SHA256()
+            whole.update(message[0..<length])
+            for split in stride(from: 0, through: length, by: 7) {
+                var parts = SHA256()
+                parts.update(message[0..<split])
+                parts.update(message[split..<length])
+                #expect(parts.hexDigest() == whole.hexDigest(), "length \(length) split \(split)")
+            }
+        }
+    }
+
+    /// Agrees with coreutils' sha256sum on a file of a few MiB.
+    @Test func matchesSha256sum() throws {
+        let directory = TestSupport.TemporaryDirectory()
+        let path = directory.file("data.bin")
+        let bytes = (0..<(3 << 20) + 17).map { UInt8(truncatingIfNeeded: ($0 &* 2654435761) >> 13) }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+        process.arguments = [path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(try FileSystem.sha256(ofFile: path) == String(output.prefix(64)))
+    }
+}
