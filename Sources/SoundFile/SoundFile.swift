@@ -27,6 +27,31 @@ public final class SoundFile {
 
     deinit { sf_close(handle) }
 
+    /// When the header declares more audio data than the file holds, the
+    /// declared and present byte counts of the data chunk; nil otherwise.
+    ///
+    /// libsndfile reads a truncated file without an error, up to where the
+    /// bytes end, but states the shortfall in its log ("data : 74320 (should
+    /// be 1956)"); that line is read here. A size of 0xFFFFFFFF, which
+    /// streaming writers leave when they cannot seek back, is a placeholder,
+    /// not a shortfall. The corresponding C call is `sf_command(SFC_GET_LOG_INFO)`.
+    public var dataShortfall: (declared: Int64, present: Int64)? {
+        var log = [CChar](repeating: 0, count: 16384)
+        let length = sf_command(handle, Int32(SFC_GET_LOG_INFO), &log, Int32(log.count))
+        guard length > 0 else { return nil }
+        let text = String(decoding: log.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        for line in text.split(separator: "\n") {
+            let words = line.split(separator: " ")
+            // "data : 74320 (should be 1956)" or "SSND : ..." (AIFF)
+            guard words.count == 6, ["data", "SSND"].contains(words[0]), words[1] == ":",
+                  words[3] == "(should", words[4] == "be",
+                  let declared = Int64(words[2]), let present = Int64(words[5].dropLast()) else { continue }
+            if declared == 0xFFFF_FFFF || declared <= present { return nil }
+            return (declared, present)
+        }
+        return nil
+    }
+
     /// Reads up to `frames` frames (a frame holds one sample per channel) into
     /// `buffer`, interleaved, and returns how many frames were read; 0 means the
     /// end of the file. The corresponding C function is `sf_readf_float`.

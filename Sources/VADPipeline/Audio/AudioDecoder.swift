@@ -40,6 +40,7 @@ public enum AudioDecoder {
                               sink: (UnsafeBufferPointer<Float>) throws -> Void) throws -> (Source, samples: Int) {
         if FileSystem.isDirectory(path) { throw InputError(path, "is a directory, not an audio file") }
         if let problem = FileSystem.openProblem(path) { throw InputError(path, "cannot open: \(problem)") }
+        if FileSystem.size(path) == 0 { throw InputError(path, "is empty (0 bytes)") }
         let file: SoundFile
         do { file = try SoundFile(path: path) } catch {
             throw InputError(path, "cannot read audio: \(error.message)")
@@ -52,6 +53,9 @@ public enum AudioDecoder {
         }
         if let channel = options.channel, !(1...info.channels).contains(channel) {
             throw InputError(path, "has \(info.channels) channel\(info.channels == 1 ? "" : "s"); --channel \(channel) does not exist")
+        }
+        if let shortfall = file.dataShortfall {
+            throw InputError(path, "truncated: the header announces \(shortfall.declared) bytes of audio data but the file holds \(shortfall.present)")
         }
         let resampler: Resampler?
         do {

@@ -1,0 +1,54 @@
+# Shared by the Pipelines scripts: strict mode, paths, and the setup every
+# entry point needs on a fresh Debian machine. Source it, do not run it.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export ROOT
+
+# Debian packages vadprep builds against (C libraries) and the tools the
+# corpus scripts use to make audio.
+SYSTEM_PACKAGES=(pkg-config libsndfile1-dev libfftw3-dev libsoxr-dev libopenblas-dev espeak-ng sox ktuberling-data)
+
+say() { printf '==> %s\n' "$*" >&2; }
+
+# Installs whatever of SYSTEM_PACKAGES is missing (apt-get, as root or via sudo).
+ensure_system_packages() {
+    local missing=() package
+    for package in "${SYSTEM_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    say "installing Debian packages: ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Builds vadprep in CONFIGURATION (release or debug) and sets VADPREP to the binary.
+build_vadprep() {
+    local configuration="${1:-release}"
+    say "building vadprep ($configuration)"
+    (cd "$ROOT" && swift build -c "$configuration" --product vadprep 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' >&2) || {
+        (cd "$ROOT" && swift build -c "$configuration" --product vadprep)
+        return 1
+    }
+    VADPREP="$(cd "$ROOT" && swift build -c "$configuration" --show-bin-path)/vadprep"
+    export VADPREP
+}
+
+# Creates (once) the virtualenv at $ROOT/.build-venv with REQUIREMENTS installed,
+# and sets PYTHON to its interpreter.
+python_venv() {
+    local requirements="$1" venv="$ROOT/.build-venv"
+    if [ ! -x "$venv/bin/python" ]; then
+        say "creating the Python virtualenv $venv"
+        python3 -m venv "$venv"
+    fi
+    if ! cmp -s "$requirements" "$venv/requirements.installed" 2>/dev/null; then
+        "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$requirements"
+        cp "$requirements" "$venv/requirements.installed"
+    fi
+    PYTHON="$venv/bin/python"
+    export PYTHON
+}
