@@ -73,7 +73,9 @@ public enum AudioDecoder {
 
         func deliver(_ samples: inout [Float]) throws {
             guard !samples.isEmpty else { return }
-            for i in samples.indices { samples[i] *= 32768 }
+            samples.withUnsafeMutableBufferPointer { block in
+                for i in 0..<block.count { block[i] *= 32768 }
+            }
             produced += samples.count
             try samples.withUnsafeBufferPointer { try sink($0) }
             samples.removeAll(keepingCapacity: true)
@@ -84,21 +86,13 @@ public enum AudioDecoder {
             do { got = try interleaved.withUnsafeMutableBufferPointer { try file.read(into: $0.baseAddress!, frames: blockFrames) } }
             catch { throw InputError(path, "cannot read audio after sample \(framesRead): \((error as? SoundFileError)?.message ?? "\(error)")") }
             if got == 0 { break }
-            for frame in 0..<got {
-                var value: Float
-                if let channel = options.channel {
-                    value = interleaved[frame * channels + channel - 1]
-                } else if channels == 1 {
-                    value = interleaved[frame]
-                } else {
-                    var sum: Float = 0
-                    for c in 0..<channels { sum += interleaved[frame * channels + c] }
-                    value = sum / Float(channels)
+            let bad = interleaved.withUnsafeBufferPointer { input in
+                mono.withUnsafeMutableBufferPointer { output in
+                    mixDown(input.baseAddress!, frames: got, channels: channels, keep: options.channel, into: output.baseAddress!)
                 }
-                if !value.isFinite {
-                    throw InputError(path, "sample \(framesRead + Int64(frame)) is \(value.isNaN ? "NaN" : "infinite")")
-                }
-                mono[frame] = value
+            }
+            if let bad {
+                throw InputError(path, "sample \(framesRead + Int64(bad)) is \(mono[bad].isNaN ? "NaN" : "infinite")")
             }
             framesRead += Int64(got)
             if let resampler {
@@ -118,5 +112,30 @@ public enum AudioDecoder {
         }
         if framesRead == 0 { throw InputError(path, "has no audio samples") }
         return (source, produced)
+    }
+
+
+    /// One channel out of `frames` interleaved frames: channel `keep` (1-based)
+    /// or the mean of all channels. Returns the first frame whose value is not
+    /// finite, if any.
+    @inline(__always)
+    static func mixDown(_ input: UnsafePointer<Float>, frames: Int, channels: Int, keep: Int?,
+                        into output: UnsafeMutablePointer<Float>) -> Int? {
+        if let keep {
+            for frame in 0..<frames { output[frame] = input[frame * channels + keep - 1] }
+        } else if channels == 1 {
+            output.update(from: input, count: frames)
+        } else {
+            let scale = Float(channels)
+            for frame in 0..<frames {
+                var sum: Float = 0
+                for c in 0..<channels { sum += input[frame * channels + c] }
+                output[frame] = sum / scale
+            }
+        }
+        var check: Float = 0
+        for frame in 0..<frames { check += output[frame] * 0 }
+        guard !check.isFinite else { return nil }
+        return (0..<frames).first { !output[$0].isFinite }
     }
 }
