@@ -14,7 +14,8 @@ public struct DatasetIndex: Codable, Equatable, Sendable {
     public var format = DatasetIndex.formatName
     /// Bumped whenever the layout changes incompatibly.
     public var formatVersion = DatasetIndex.currentVersion
-    /// What the shards hold: "features" (whole utterances, as `extract` writes them).
+    /// What the shards hold: "features" (whole utterances, as `extract` writes
+    /// them) or "segments" (as `segment` writes them; see `segments`).
     public var kind: String
     /// The vadprep version that wrote the dataset.
     public var vadprepVersion: String
@@ -30,11 +31,16 @@ public struct DatasetIndex: Codable, Equatable, Sendable {
     public var sampleRate: Int
     /// Where raw-waveform frames are, when the dataset has them.
     public var rawFrames: RawFrameLayout?
-    /// Corpus-wide statistics of the stored features.
+    /// How segments were cut, for a "segments" dataset.
+    public var segments: SegmentInfo?
+    /// Statistics of the stored features: for "features", over every frame; for
+    /// "segments", over every frame of the utterances the split holds (each
+    /// counted once, whatever the number of crops or epochs).
     public var statistics: FeatureStatistics
     /// The shards, in order.
     public var shards: [ShardRecord]
-    /// Every utterance, in corpus order (the order of rows across shards).
+    /// One record per row, in order across shards: every utterance, in corpus
+    /// order, for "features"; every segment for "segments".
     public var utterances: [UtteranceRecord]
     /// Input files that could not be processed, with the reason.
     public var failures: [FailureRecord]
@@ -56,6 +62,7 @@ public struct DatasetIndex: Codable, Equatable, Sendable {
         self.frameShiftSeconds = frameShiftSeconds
         self.sampleRate = sampleRate
         self.rawFrames = rawFrames
+        self.segments = nil
         self.statistics = statistics
         self.shards = shards
         self.utterances = utterances
@@ -221,6 +228,12 @@ public struct UtteranceRecord: Codable, Equatable, Sendable {
     /// The recording's own sample rate and channel count, before conversion.
     public var sourceSampleRate: Int
     public var sourceChannels: Int
+    /// Segments only: first frame of the segment in its utterance.
+    public var startFrame: Int?
+    /// Segments only: zero frames padded after the `frames` real ones.
+    public var paddedFrames: Int?
+    /// Random crops only: the epoch the crop belongs to.
+    public var epoch: Int?
 
     public init(id: String, source: String, labelSource: String?, shard: Int, row: Int, frames: Int,
                 durationSeconds: Double, speechFraction: Double?, sourceSampleRate: Int, sourceChannels: Int) {
@@ -235,6 +248,41 @@ public struct UtteranceRecord: Codable, Equatable, Sendable {
         self.sourceSampleRate = sourceSampleRate
         self.sourceChannels = sourceChannels
     }
+}
+
+/// How a "segments" dataset was cut from its source dataset.
+public struct SegmentInfo: Codable, Equatable, Sendable {
+    /// "fixed", "random" or "whole".
+    public var mode: String
+    /// "fixed": tensors `[segments, frames, D]`; "offsets": rows back to back
+    /// with `utterance_offsets`, as in a features dataset.
+    public var layout: String
+    /// Frames per segment in the fixed layout.
+    public var frames: Int?
+    /// Whether a `mask` tensor marks real (1) and padded (0) frames.
+    public var masked: Bool
+    /// Epochs of random crops (1 otherwise).
+    public var epochs: Int
+    /// Utterances or tails left out as shorter than a segment.
+    public var dropped: Int
+    /// "train", "valid", or nil when not split.
+    public var split: String?
+    /// SHA-256 of the source dataset's index.json.
+    public var sourceIndexSha256: String
+
+    public init(mode: String, layout: String, frames: Int?, masked: Bool, epochs: Int, dropped: Int,
+                split: String?, sourceIndexSha256: String) {
+        self.mode = mode
+        self.layout = layout
+        self.frames = frames
+        self.masked = masked
+        self.epochs = epochs
+        self.dropped = dropped
+        self.split = split
+        self.sourceIndexSha256 = sourceIndexSha256
+    }
+
+    public var isFixedLength: Bool { layout == "fixed" }
 }
 
 /// An input file that could not be processed.

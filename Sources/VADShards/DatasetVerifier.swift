@@ -63,7 +63,7 @@ public enum DatasetVerifier {
             }
         }
         let total = index.utterances.reduce(0) { $0 + $1.frames }
-        if index.statistics.frames != total {
+        if index.segments == nil && index.statistics.frames != total {
             problems.append(ShardError(path, "statistics count \(index.statistics.frames) frames, utterances \(total)"))
         }
         if index.statistics.sum.count != index.featureDim || index.featureNames.count != index.featureDim {
@@ -100,16 +100,42 @@ public enum DatasetVerifier {
         let path = reader.path
         let ids = ShardMetadata.utteranceIDs(reader.header.metadata)
         guard ids == members.map(\.id) else { throw ShardError(path, "utterance list in the header does not match the index") }
+        let dimension = index.featureDim
+        if let segments = index.segments, segments.isFixedLength, let length = segments.frames {
+            // [segments, frames, D] tensors; real frames per row in the index.
+            let rows = members.count
+            guard try reader.info(ShardMetadata.features).shape == [rows, length, dimension] else {
+                throw ShardError(path, "features do not have shape [\(rows), \(length), \(dimension)]")
+            }
+            guard try reader.info(ShardMetadata.labels).shape == [rows, length] else { throw ShardError(path, "labels do not have shape [\(rows), \(length)]") }
+            if segments.masked {
+                let mask = try reader.bytes(ShardMetadata.mask)
+                guard mask.count == rows * length else { throw ShardError(path, "mask does not have shape [\(rows), \(length)]") }
+                for (row, member) in members.enumerated() {
+                    let real = mask[(row * length)..<((row + 1) * length)].reduce(0) { $0 + Int($1) }
+                    guard real == member.frames else { throw ShardError(path, "mask of row \(row) marks \(real) real frames, the index \(member.frames)") }
+                }
+            }
+            guard Array(try reader.int64s(ShardMetadata.startFrame)) == members.map({ Int64($0.startFrame ?? -1) }) else {
+                throw ShardError(path, "start_frame does not match the index")
+            }
+            return
+        }
         let offsets = try reader.int64s(ShardMetadata.utteranceOffsets)
         var expected: [Int64] = [0]
         for member in members { expected.append(expected.last! + Int64(member.frames)) }
         guard Array(offsets) == expected else { throw ShardError(path, "utterance_offsets do not match the frames in the index") }
         let features = try reader.info(ShardMetadata.features)
-        guard features.shape == [shard.frames, index.featureDim] else {
-            throw ShardError(path, "features have shape \(features.shape), expected [\(shard.frames), \(index.featureDim)]")
+        guard features.shape == [shard.frames, dimension] else {
+            throw ShardError(path, "features have shape \(features.shape), expected [\(shard.frames), \(dimension)]")
         }
         guard try reader.info(ShardMetadata.labels).shape == [shard.frames] else {
             throw ShardError(path, "labels do not have one value per frame")
+        }
+        if index.segments != nil {
+            guard Array(try reader.int64s(ShardMetadata.startFrame)) == members.map({ Int64($0.startFrame ?? -1) }) else {
+                throw ShardError(path, "start_frame does not match the index")
+            }
         }
         if index.rawFrames != nil {
             let waveformOffsets = try reader.int64s(ShardMetadata.waveformOffsets)
@@ -128,6 +154,10 @@ public enum ShardMetadata {
     public static let utteranceOffsets = "utterance_offsets"
     public static let waveform = "waveform"
     public static let waveformOffsets = "waveform_offsets"
+    /// Segments: 1 for a real frame, 0 for padding.
+    public static let mask = "mask"
+    /// Segments: first frame of each row in its utterance.
+    public static let startFrame = "start_frame"
     /// `__metadata__` key: JSON array of utterance ids in row order.
     public static let utterances = "utterances"
 

@@ -13,6 +13,6 @@ struct VADPrep: ParsableCommand {
             re-hashes it.
             """,
         version: VADPrepVersion.current,
-        subcommands: [Extract.self, Inspect.self, Verify.self]
+        subcommands: [Extract.self, Segment.self, Inspect.self, Verify.self]
     )
 }

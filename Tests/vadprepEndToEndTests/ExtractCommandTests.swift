@@ -18,11 +18,13 @@ import _VADTestSupport
 
     /// The same corpus and options give identical bytes with one job or two,
     /// several shards included.
-    @Test func outputDoesNotDependOnJobs() throws {
+    /// (Also with dither on: each utterance's noise is seeded from its id.)
+    @Test(arguments: [[String](), ["--dither", "1", "--seed", "7", "--cmvn", "sliding"]])
+    func outputDoesNotDependOnJobs(options: [String]) throws {
         let work = TestSupport.TemporaryDirectory()
         for jobs in ["1", "2"] {
             let run = try TestSupport.vadprep(["extract", Self.corpus, "--out", work.file("jobs\(jobs)"), "--jobs", jobs,
-                                               "--raw-frames", "--shard-size", "150k", "--quiet"])
+                                               "--raw-frames", "--shard-size", "150k", "--quiet"] + options)
             #expect(run.status == 0, "\(run.stderr)")
         }
         let one = try Self.contents(work.file("jobs1")), two = try Self.contents(work.file("jobs2"))
@@ -50,6 +52,51 @@ import _VADTestSupport
         #expect(index.failures.isEmpty)
         // A dataset's index round-trips through its own reader.
         #expect(try DatasetIndex.read(from: work.path).encoded() == (try Data(contentsOf: URL(fileURLWithPath: work.file("index.json")))).map { $0 })
+    }
+
+    /// Labels from a directory mirroring the corpus, and from one corpus-wide
+    /// RTTM file, give the same frame labels as the files beside the recordings.
+    @Test func labelsFromElsewhere() throws {
+        let work = TestSupport.TemporaryDirectory()
+        let corpus = work.file("corpus"), labels = work.file("labels")
+        let manager = FileManager.default
+        try manager.createDirectory(atPath: corpus, withIntermediateDirectories: true)
+        try manager.createDirectory(atPath: labels, withIntermediateDirectories: true)
+        for name in ["speech-16k.wav", "speech-8k.wav"] {
+            try manager.copyItem(atPath: TestSupport.fixture("corpus/\(name)"), toPath: "\(corpus)/\(name)")
+        }
+        try manager.copyItem(atPath: TestSupport.fixture("corpus/speech-16k.txt"), toPath: "\(labels)/speech-16k.txt")
+        try manager.copyItem(atPath: TestSupport.fixture("corpus/speech-8k.lab"), toPath: "\(labels)/speech-8k.lab")
+        // The same segments as one RTTM for both recordings.
+        var rttm = ""
+        for (stem, file) in [("speech-16k", "speech-16k.txt"), ("speech-8k", "speech-8k.lab")] {
+            let segments = try LabelTestText.segments(TestSupport.fixture("corpus/\(file)"))
+            for (start, end) in segments { rttm += "SPEAKER \(stem) 1 \(start) \(end - start) <NA> <NA> s1 <NA> <NA>\n" }
+        }
+        try TestSupport.write(rttm, to: work.file("all.rttm"))
+
+        let beside = try TestSupport.vadprep(["extract", TestSupport.fixture("corpus"), "--out", work.file("beside"), "--quiet"])
+        let fromDirectory = try TestSupport.vadprep(["extract", corpus, "--out", work.file("dir"), "--labels", labels, "--quiet"])
+        let fromRTTM = try TestSupport.vadprep(["extract", corpus, "--out", work.file("rttm"), "--labels", work.file("all.rttm"), "--quiet"])
+        #expect(beside.status == 0 && fromDirectory.status == 0 && fromRTTM.status == 0, "\(fromDirectory.stderr)\(fromRTTM.stderr)")
+        func labelsByID(_ dataset: String) throws -> [String: [UInt8]] {
+            let index = try DatasetIndex.read(from: dataset)
+            var out: [String: [UInt8]] = [:]
+            for (number, shard) in index.shards.enumerated() {
+                let reader = try ShardReader(path: "\(dataset)/\(shard.file)")
+                let offsets = try reader.int64s("utterance_offsets"), labels = try reader.bytes("labels")
+                for utterance in index.utterances where utterance.shard == number {
+                    out[utterance.id] = Array(labels[Int(offsets[utterance.row])..<Int(offsets[utterance.row + 1])])
+                }
+            }
+            return out
+        }
+        let expected = try labelsByID(work.file("beside"))
+        for dataset in ["dir", "rttm"] {
+            let got = try labelsByID(work.file(dataset))
+            for id in ["speech-16k", "speech-8k"] { #expect(got[id] == expected[id], "\(dataset): \(id)") }
+        }
+        #expect(try DatasetIndex.read(from: work.file("rttm")).utterances.map(\.labelSource) == [work.file("all.rttm"), work.file("all.rttm")])
     }
 
     /// Bad recordings and label files are each reported with the file (and
@@ -167,5 +214,16 @@ import _VADTestSupport
         #expect(run.status == 1 && run.stderr.contains("\(dataset)/index.json: "), "\(run.stderr)")
         try restore()
         #expect(try verify().status == 0)
+    }
+}
+
+/// Reads the (start, end) pairs of a segments label file, independently of vadprep.
+enum LabelTestText {
+    static func segments(_ path: String) throws -> [(Double, Double)] {
+        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").compactMap { line in
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            guard fields.count >= 2, let start = Double(fields[0]), let end = Double(fields[1]) else { return nil }
+            return (start, end)
+        }
     }
 }

@@ -48,7 +48,7 @@ public enum Extractor {
         }
         let labels = try LabelResolver(corpus: corpus, options: options.labels)
         _ = try UtteranceProcessor(options: options, labels: labels)  // fail fast on impossible feature options
-        try prepareOutput(output, force: force)
+        try OutputDirectory.prepare(output, force: force)
 
         let writer = DatasetWriter(directory: output, options: options,
                                    rawLayout: options.rawFrames.map { UtteranceProcessor.layout($0, grid: options.mfcc.frame.grid) })
@@ -98,37 +98,6 @@ public enum Extractor {
             queue.cancel()
             writer.abandon()
             throw ExtractError(error.description, failures: failures)
-        }
-    }
-
-    /// Makes `output` ready: created if missing; an empty directory is fine;
-    /// a non-empty one is replaced only with `force` and only if it holds a
-    /// vadprep dataset (never an unrelated directory).
-    static func prepareOutput(_ output: String, force: Bool) throws {
-        let manager = FileManager.default
-        if FileSystem.exists(output) && !FileSystem.isDirectory(output) {
-            throw ExtractError("\(output): exists and is not a directory")
-        }
-        if FileSystem.isDirectory(output) {
-            let contents = (try? manager.contentsOfDirectory(atPath: output)) ?? []
-            if !contents.isEmpty {
-                guard force else {
-                    throw ExtractError("\(output): output directory is not empty; use --force to replace the dataset in it")
-                }
-                let ours = contents.allSatisfy { name in
-                    name == DatasetIndex.fileName || name.hasPrefix("shard-") || name.hasPrefix(".shard-") || name.hasPrefix(".index.json")
-                }
-                guard ours else {
-                    throw ExtractError("\(output): holds files that are not part of a vadprep dataset; refusing to replace it")
-                }
-                for name in contents { FileSystem.remove("\(output)/\(name)") }
-            }
-        }
-        do { try manager.createDirectory(atPath: output, withIntermediateDirectories: true) } catch {
-            throw ExtractError("\(output): cannot create the output directory: \(FileSystem.openProblem(output) ?? "\(error.localizedDescription)")")
-        }
-        guard access(output, W_OK) == 0 else {
-            throw ExtractError("\(output): cannot write to the output directory: \(String(cString: strerror(errno)))")
         }
     }
 }

@@ -1,0 +1,146 @@
+import Foundation
+import VADShards
+
+/// What `vadprep segment` wrote: one dataset per split.
+public struct SegmentReport: Sendable {
+    /// ("train", index), ("valid", index), or (nil, index) without a split.
+    public var datasets: [(split: String?, directory: String, index: DatasetIndex)]
+}
+
+/// `vadprep segment`: a features dataset in, segment datasets out. Reads only
+/// the shards (never the audio), each checked against its SHA-256 when opened.
+///
+/// The segments are planned first (a deterministic list), then divided into
+/// shards by size, and the shards are written by `jobs` threads, each shard
+/// on its own: the bytes do not depend on the number of threads.
+public enum Segmenter {
+    public static func run(source: String, output: String, options: SegmentOptions, split: SplitOptions,
+                           jobs: Int, force: Bool, progress: @escaping (Int, Int) -> Void = { _, _ in }) throws -> SegmentReport {
+        if let problem = options.problems().first { throw ExtractError(problem) }
+        let dataset = try Dataset(directory: source)
+        guard dataset.index.kind == "features" else {
+            throw ExtractError("\(source): is a \(dataset.index.kind) dataset; segment reads what `vadprep extract` writes")
+        }
+        for number in dataset.index.shards.indices { _ = try dataset.shard(number) }
+        let sourceHash = try FileSystem.sha256(ofFile: "\(source)/\(DatasetIndex.fileName)")
+        let ids = dataset.index.utterances.map(\.id)
+
+        var sides: [(String?, [Int])] = [(nil, Array(ids.indices))]
+        if split.isSplit {
+            let (train, valid) = Splitter.split(ids: ids, options: split, seed: options.seed)
+            sides = [("train", train), ("valid", valid)]
+            try OutputDirectory.prepare(output, force: force, ownedSubdirectories: ["train", "valid"])
+        }
+        var report = SegmentReport(datasets: [])
+        for (name, members) in sides {
+            let directory = name.map { "\(output)/\($0)" } ?? output
+            try OutputDirectory.prepare(directory, force: force)
+            let index = try write(dataset: dataset, members: members, split: name, to: directory, options: options,
+                                  splitOptions: split, sourceHash: sourceHash, jobs: jobs, progress: progress)
+            report.datasets.append((name, directory, index))
+        }
+        return report
+    }
+
+    private static func write(dataset: Dataset, members: [Int], split: String?, to directory: String,
+                              options: SegmentOptions, splitOptions: SplitOptions, sourceHash: String,
+                              jobs: Int, progress: @escaping (Int, Int) -> Void) throws -> DatasetIndex {
+        let source = dataset.index
+        let utterances = members.map { (index: $0, id: source.utterances[$0].id, frames: source.utterances[$0].frames) }
+        let (plans, dropped) = SegmentPlanner.plan(utterances, options: options)
+        let layout = SegmentShardLayout(options: options, dimension: source.featureDim, raw: source.rawFrames,
+                                        masked: plans.contains { $0.paddedFrames > 0 })
+        // Shards: consecutive runs of segments of about shardSizeBytes.
+        var shards: [Range<Int>] = []
+        var start = 0, bytes = 0
+        for (number, plan) in plans.enumerated() {
+            if bytes >= options.shardSizeBytes { shards.append(start..<number); start = number; bytes = 0 }
+            bytes += layout.bytes(plan)
+        }
+        if start < plans.count || shards.isEmpty { shards.append(start..<plans.count) }
+        if plans.isEmpty { shards = [] }
+        let ranges = shards
+
+        let metadata = layout.metadata(source: source, options: options)
+        let results = OrderedWork<Result<WrittenShard, Error>>(count: shards.count, window: max(shards.count, 1))
+        for _ in 0..<max(1, min(jobs, shards.count)) {
+            Thread {
+                while let number = results.claim() {
+                    let name = "shard-" + String(number).leftPadded(to: 5) + ".safetensors"
+                    results.deliver(number, Result { try layout.write(plans[ranges[number]], from: dataset, directory: directory,
+                                                                      fileName: name, metadata: metadata) })
+                }
+            }.start()
+        }
+        var records: [ShardRecord] = []
+        var rows: [UtteranceRecord] = []
+        var failure: Error?
+        for number in shards.indices {
+            switch results.take(number) {
+            case .success(let written):
+                let segment = plans[shards[number]]
+                records.append(ShardRecord(file: written.file, bytes: written.bytes, sha256: written.sha256,
+                                           utterances: segment.count, frames: segment.reduce(0) { $0 + $1.frames }))
+                for (row, plan) in segment.enumerated() {
+                    let utterance = source.utterances[plan.utterance]
+                    let labels = try dataset.utterance(plan.utterance).labels
+                    let real = labels[plan.startFrame..<(plan.startFrame + plan.frames)]
+                    let labelled = utterance.speechFraction != nil
+                    rows.append(UtteranceRecord(
+                        id: utterance.id, source: utterance.source, labelSource: utterance.labelSource, shard: number, row: row,
+                        frames: plan.frames, durationSeconds: Double(plan.frames) * source.frameShiftSeconds,
+                        speechFraction: labelled && plan.frames > 0 ? Double(real.filter { $0 == 1 }.count) / Double(plan.frames) : nil,
+                        sourceSampleRate: utterance.sourceSampleRate, sourceChannels: utterance.sourceChannels))
+                    rows[rows.count - 1].startFrame = plan.startFrame
+                    rows[rows.count - 1].paddedFrames = layout.isFixed ? plan.paddedFrames : nil
+                    rows[rows.count - 1].epoch = options.mode == .random ? plan.epoch : nil
+                }
+            case .failure(let error):
+                failure = failure ?? error
+            }
+            progress(number + 1, shards.count)
+        }
+        results.cancel()
+        if let failure {
+            for record in records { FileSystem.remove("\(directory)/\(record.file)") }
+            throw failure
+        }
+
+        var statistics = FeatureStatistics(dimension: source.featureDim)
+        for member in members { statistics.add(try utteranceStatistics(dataset.utterance(member))) }
+        var index = DatasetIndex(
+            kind: "segments", vadprepVersion: VADPrepVersion.current,
+            options: .object(["extract": source.options, "segment": jsonValue(options), "split": jsonValue(splitOptions)]),
+            featureDim: source.featureDim, featureNames: source.featureNames, frameShiftSeconds: source.frameShiftSeconds,
+            sampleRate: source.sampleRate, rawFrames: layout.rawLayout, statistics: statistics, shards: records,
+            utterances: rows, failures: [])
+        index.segments = SegmentInfo(mode: options.mode.rawValue, layout: layout.isFixed ? "fixed" : "offsets",
+                                     frames: layout.isFixed ? options.frames : nil, masked: layout.masked,
+                                     epochs: options.mode == .random ? options.epochs : 1, dropped: dropped,
+                                     split: split, sourceIndexSha256: sourceHash)
+        try index.write(to: directory)
+        return index
+    }
+
+    /// Sums over one utterance's frames, in frame order.
+    static func utteranceStatistics(_ view: UtteranceView) -> FeatureStatistics {
+        var statistics = FeatureStatistics(dimension: view.dimension)
+        statistics.frames = view.frames
+        for t in 0..<view.frames {
+            for d in 0..<view.dimension {
+                let v = Double(view.features[t * view.dimension + d])
+                statistics.sum[d] += v
+                statistics.sumOfSquares[d] += v * v
+            }
+            if view.labels[t] != FrameLabel.unknown { statistics.labelledFrames += 1 }
+            if view.labels[t] == FrameLabel.speech { statistics.speechFrames += 1 }
+        }
+        return statistics
+    }
+
+    static func jsonValue<T: Encodable>(_ value: T) -> JSONValue {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return try! JSONDecoder().decode(JSONValue.self, from: encoder.encode(value))
+    }
+}
