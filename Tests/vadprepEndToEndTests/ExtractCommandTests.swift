@@ -167,7 +167,15 @@ import _VADTestSupport
         (["--num-ceps", "30"], "Error: --num-ceps 30 must be between 1 and --num-mel-bins (23)"),
         (["--shard-size", "12X"], "Error: --shard-size \"12X\" is not a size such as 256M, 1G or 500000"),
         (["--jobs", "0"], "Error: --jobs must be at least 1"),
-        (["--window-type", "kaiser"], "Error: The value 'kaiser' is invalid for '--window-type <window-type>'. Please provide one of 'hamming', 'hanning', 'povey', 'rectangular', 'blackman' and 'sine'."),
+        (["--window-type", "kaiser"], """
+            Error: The value 'kaiser' is invalid for '--window-type <window-type>'. Please provide one of the following:
+              - hamming
+              - hanning
+              - povey
+              - rectangular
+              - blackman
+              - sine
+            """),
     ])
     func badOptionsAreRefused(arguments: [String], message: String) throws {
         let work = TestSupport.TemporaryDirectory()
