@@ -49,14 +49,13 @@ public final class ShardWriter {
         self.spools = tensors.map { Spool(path: "\(directory)/.\(fileName).\($0.name).spool") }
     }
 
-    /// Appends whole rows to tensor number `index` (in declaration order).
+    /// Appends bytes to tensor number `index` (in declaration order). A row may
+    /// be appended in pieces; by `finish` every tensor must hold whole rows.
     public func append(_ index: Int, _ bytes: UnsafeRawBufferPointer) throws {
-        precondition(bytes.count % specs[index].rowBytes == 0,
-                     "\(specs[index].name): \(bytes.count) bytes is not a whole number of rows")
         try spools[index].append(bytes)
     }
 
-    /// Appends whole rows of `values` to tensor number `index`.
+    /// Appends `values` to tensor number `index`.
     public func append<T: BitwiseCopyable>(_ index: Int, _ values: [T]) throws {
         try values.withUnsafeBytes { raw in try append(index, raw) }
     }
@@ -66,6 +65,7 @@ public final class ShardWriter {
         var tensors: [String: TensorInfo] = [:]
         var offset = 0
         for (spec, spool) in zip(specs, spools) {
+            precondition(spool.count % spec.rowBytes == 0, "\(spec.name): \(spool.count) bytes is not a whole number of rows")
             let rows = spool.count / spec.rowBytes
             tensors[spec.name] = TensorInfo(dtype: spec.dtype, shape: [rows] + spec.rowShape,
                                             dataOffsets: offset..<(offset + spool.count))
