@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job, end to end, on the bundled default corpus: installs what is
 # missing, builds vadprep, generates the corpus (60 labelled recordings,
-# deterministic), extracts it, and shows and verifies the dataset.
+# deterministic), extracts it, cuts it into the report's segments
+# (Pipelines/prepare.sh), and shows and verifies the datasets.
 #
 #   Pipelines/demo.sh [OUT_DIR]        (default: demo-output/)
 source "$(dirname "$0")/common.sh"
@@ -24,13 +25,14 @@ if [ "$(cat "$corpus/.stamp" 2>/dev/null)" != "$stamp" ]; then
     echo "$stamp" > "$corpus/.stamp"
 fi
 
-say "vadprep extract (20 MFCC + deltas, raw-waveform frames)"
-"$VADPREP" extract "$corpus" --out "$out/dataset" --raw-frames --force
+say "extract and segment (Pipelines/prepare.sh)"
+"$ROOT/Pipelines/prepare.sh" "$corpus" "$out"
 
 say "vadprep inspect"
-"$VADPREP" inspect "$out/dataset"
+"$VADPREP" inspect "$out/features"
+"$VADPREP" inspect "$out/seg-3s/train"
 
 say "vadprep verify"
-"$VADPREP" verify "$out/dataset"
+for dataset in "$out/features" "$out"/seg-*/train "$out"/seg-*/valid; do "$VADPREP" verify "$dataset"; done
 
-say "done: the dataset is in $out/dataset"
+say "done: features in $out/features, segments in $out/seg-*/{train,valid}"

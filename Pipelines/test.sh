@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, checks that Python reads the
-# shards with `safetensors` alone, then runs the Swift test suites.
+# shards with `safetensors` alone and segments through the PyTorch example,
+# then runs the Swift test suites.
 #
 #   Pipelines/test.sh [swift test arguments, e.g. --filter Label]
 source "$(dirname "$0")/common.sh"
@@ -14,6 +15,15 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 "$VADPREP" extract "$ROOT/Fixtures/corpus" --out "$work/dataset" --raw-frames --jobs 2 --quiet --shard-size 100k
 "$PYTHON" "$ROOT/Pipelines/python/check_shards.py" "$work/dataset"
+
+say "reading segments from PyTorch (Pipelines/python/torch_segments.py)"
+if ! "$PYTHON" -c "import torch" 2>/dev/null; then
+    "$PYTHON" -m pip install -q --disable-pip-version-check -r "$ROOT/Pipelines/python/requirements-torch.txt" \
+        || "$PYTHON" -m pip install -q --disable-pip-version-check torch==2.13.0
+fi
+"$VADPREP" segment "$work/dataset" --out "$work/fixed" --len 1 --split valid=0.4 --quiet
+"$VADPREP" segment "$work/dataset" --out "$work/whole" --mode whole --quiet
+"$PYTHON" "$ROOT/Pipelines/python/torch_segments.py" "$work/fixed/train" "$work/fixed/valid" "$work/whole"
 
 say "running the Swift tests"
 cd "$ROOT"

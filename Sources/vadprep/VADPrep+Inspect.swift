@@ -36,7 +36,17 @@ extension VADPrep {
             var lines: [String] = []
             func row(_ key: String, _ value: String) { lines.append(key.padding(toLength: 12, withPad: " ", startingAt: 0) + value) }
             row("dataset", "\(name) (\(index.kind), format \(index.formatVersion), vadprep \(index.vadprepVersion))")
-            row("utterances", "\(index.utterances.count) in \(index.shards.count) shard\(index.shards.count == 1 ? "" : "s") (\(formatBytes(bytes))); \(index.failures.count) input file\(index.failures.count == 1 ? "" : "s") failed")
+            let shards = "\(index.shards.count) shard\(index.shards.count == 1 ? "" : "s") (\(formatBytes(bytes)))"
+            if let segments = index.segments {
+                let utterances = Set(index.utterances.map(\.id)).count
+                let padded = index.utterances.reduce(0) { $0 + ($1.paddedFrames ?? 0) }
+                var shape = segments.frames.map { "\($0) frames each, [segments, \($0), \(index.featureDim)]" } ?? "variable length, with offsets"
+                if segments.masked { shape += ", \(padded) padded frames masked" }
+                row("segments", "\(index.utterances.count) \(segments.mode) segments from \(utterances) utterances in \(shards)\(segments.split.map { "; split \($0)" } ?? "")")
+                row("", shape + (segments.epochs > 1 ? "; \(segments.epochs) epochs" : "") + (segments.dropped > 0 ? "; \(segments.dropped) too short, dropped" : ""))
+            } else {
+                row("utterances", "\(index.utterances.count) in \(shards); \(index.failures.count) input file\(index.failures.count == 1 ? "" : "s") failed")
+            }
             let speech = stats.labelledFrames > 0
                 ? String(format: "%.1f %% speech", 100 * Double(stats.speechFrames) / Double(stats.labelledFrames)) : "unlabelled"
             row("audio", String(format: "%.3f h at %d Hz; %d frames every %g ms; %@", seconds / 3600, index.sampleRate,
@@ -49,7 +59,8 @@ extension VADPrep {
                 row("raw frames", String(format: "%d samples every %d (%.1f ms), first at %d after %d zeros",
                                          raw.length, raw.hop, 1000 * Double(raw.length) / Double(index.sampleRate), raw.first, raw.leftPadding))
             }
-            if let mfcc = index.options["mfcc"], let frame = mfcc["frame"] {
+            let extract = index.segments == nil ? index.options : (index.options["extract"] ?? .null)
+            if let mfcc = extract["mfcc"], let frame = mfcc["frame"] {
                 func value(_ v: JSONValue?) -> String {
                     switch v {
                     case .number(let n)?: return n == n.rounded() ? String(Int(n)) : String(n)
@@ -61,13 +72,13 @@ extension VADPrep {
                 row("mfcc", "frame \(value(frame["frame_length_ms"]))/\(value(frame["frame_shift_ms"])) ms, \(value(frame["window_type"])) window, "
                     + "snip-edges \(value(frame["snip_edges"])), dither \(value(frame["dither"])), \(value(mfcc["mel"]?["num_bins"])) mel bins, "
                     + "\(value(mfcc["num_ceps"])) ceps, lifter \(value(mfcc["cepstral_lifter"]))")
-                row("", "deltas order \(value(index.options["deltas"]?["order"])), cmvn \(value(index.options["cmvn"]?["mode"]))")
+                row("", "deltas order \(value(extract["deltas"]?["order"])), cmvn \(value(extract["cmvn"]?["mode"]))")
             }
             let means = stats.mean.prefix(3).map { String(format: "%.3f", $0) }.joined(separator: " ")
             let stds = stats.std.prefix(3).map { String(format: "%.3f", $0) }.joined(separator: " ")
             row("statistics", "mean \(means) …; std \(stds) …")
             for shard in index.shards {
-                row("shard", "\(shard.file): \(shard.utterances) utterances, \(shard.frames) frames, \(formatBytes(shard.bytes)), sha256 \(shard.sha256.prefix(16))…")
+                row("shard", "\(shard.file): \(shard.utterances) rows, \(shard.frames) frames, \(formatBytes(shard.bytes)), sha256 \(shard.sha256.prefix(16))…")
             }
             for failure in index.failures { row("failed", failure.error) }
             if listUtterances {
