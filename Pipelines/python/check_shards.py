@@ -88,7 +88,7 @@ def main(directory):
     # The README's loading snippet, run as written there (with this dataset's path).
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     snippet = readme.split("<!-- snippet:load -->", 1)[1].split("```python", 1)[1].split("```", 1)[0]
-    snippet = snippet.replace("demo-output/dataset", str(root))
+    snippet = snippet.replace("demo-output/features", str(root))
     scope = {}
     exec(snippet, scope)
     first = index["utterances"][0]
