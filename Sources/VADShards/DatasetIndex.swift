@@ -168,6 +168,23 @@ public struct FeatureStatistics: Codable, Equatable, Sendable {
         std = Array(repeating: 0, count: dimension)
     }
 
+    /// Sums over the rows of `features` (`dimension` values each) in row order,
+    /// in double precision; `labels` (one per row) give the labelled (not
+    /// `FrameLabel.unknown`) and speech frames.
+    public init(features: UnsafeBufferPointer<Float>, dimension: Int, labels: UnsafeBufferPointer<UInt8>) {
+        self.init(dimension: dimension)
+        frames = labels.count
+        for t in 0..<frames {
+            for d in 0..<dimension {
+                let v = Double(features[t * dimension + d])
+                sum[d] += v
+                sumOfSquares[d] += v * v
+            }
+            if labels[t] != FrameLabel.unknown { labelledFrames += 1 }
+            if labels[t] == FrameLabel.speech { speechFrames += 1 }
+        }
+    }
+
     /// Adds another set of sums (in a fixed order, so the result is deterministic)
     /// and recomputes mean and standard deviation.
     public mutating func add(_ other: FeatureStatistics) {

@@ -147,6 +147,15 @@ public enum DatasetVerifier {
     }
 }
 
+/// Frame label values stored in datasets.
+public enum FrameLabel {
+    public static let nonSpeech: UInt8 = 0
+    public static let speech: UInt8 = 1
+    /// Unknown: the recording had no labels (`--allow-unlabelled`), or the
+    /// frame is padding; training and metrics must skip it.
+    public static let unknown: UInt8 = 255
+}
+
 /// Names shared by every shard's tensors and `__metadata__`.
 public enum ShardMetadata {
     public static let features = "features"
@@ -165,6 +174,32 @@ public enum ShardMetadata {
     public static func utteranceIDs(_ metadata: [String: String]) -> [String]? {
         guard let text = metadata[utterances], let data = text.data(using: .utf8) else { return nil }
         return try? JSONDecoder().decode([String].self, from: data)
+    }
+
+    /// The `__metadata__` every shard carries, so that it describes itself:
+    /// format, versions, kind, feature layout, labels legend and every option
+    /// (the utterance list is added per shard).
+    public static func common(kind: String, vadprepVersion: String, featureNames: [String], frameShiftSeconds: Double,
+                              sampleRate: Int, options: JSONValue, raw: RawFrameLayout?) -> [String: String] {
+        var metadata = [
+            "format": "vadprep-shard",
+            "format_version": String(DatasetIndex.currentVersion),
+            "vadprep_version": vadprepVersion,
+            "kind": kind,
+            "feature_dim": String(featureNames.count),
+            "feature_names": encodeUtteranceIDs(featureNames),
+            "frame_shift_seconds": String(frameShiftSeconds),
+            "sample_rate": String(sampleRate),
+            "labels": "0 non-speech, 1 speech, 255 unknown or padding",
+            "options": options.compactJSON(),
+        ]
+        if let raw {
+            metadata["raw_frame_length"] = String(raw.length)
+            metadata["raw_frame_hop"] = String(raw.hop)
+            metadata["raw_frame_first"] = String(raw.first)
+            metadata["raw_frame_left_padding"] = String(raw.leftPadding)
+        }
+        return metadata
     }
 
     /// `ids` as the JSON array stored under `utterances`.

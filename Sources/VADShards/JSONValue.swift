@@ -40,6 +40,14 @@ public enum JSONValue: Codable, Equatable, Sendable {
 import Foundation
 
 extension JSONValue {
+    /// `value` as JSON, with its keys in snake_case: how option values are
+    /// recorded in indexes and shard metadata.
+    public init<T: Encodable>(encoding value: T) {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        self = try! JSONDecoder().decode(JSONValue.self, from: encoder.encode(value))
+    }
+
     /// Compact JSON text with sorted keys: the same value always gives the same text.
     public func compactJSON() -> String {
         let encoder = JSONEncoder()

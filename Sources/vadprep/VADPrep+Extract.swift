@@ -52,21 +52,10 @@ extension VADPrep {
         @Flag(help: "Keep recordings without labels (their frames are labelled 255, unknown).")
         var allowUnlabelled = false
 
-        @Option(help: "Target shard size, e.g. 256M, 1G, 500000 (bytes).")
-        var shardSize = "256M"
-
-        @Option(help: "Worker threads (default: all cores).")
-        var jobs = ProcessInfo.processInfo.activeProcessorCount
-
-        @Flag(help: "Replace a dataset already in --out.")
-        var force = false
-
-        @Flag(help: "No progress bar and no summary.")
-        var quiet = false
+        @OptionGroup(title: "Output")
+        var output: OutputOptionGroup
 
         func validate() throws {
-            if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
-            if parseSize(shardSize) == nil { throw ValidationError("--shard-size \"\(shardSize)\" is not a size such as 256M, 1G or 500000") }
             if let problem = try options().problems().first { throw ValidationError(problem) }
         }
 
@@ -86,16 +75,16 @@ extension VADPrep {
             options.labels.allowUnlabelled = allowUnlabelled
             if let speechLabels { options.labels.policy.speechLabels = list(speechLabels) }
             if let nonspeechLabels { options.labels.policy.nonSpeechLabels = list(nonspeechLabels) }
-            options.shardSizeBytes = parseSize(shardSize) ?? options.shardSizeBytes
+            options.shardSizeBytes = parseSize(output.shardSize) ?? options.shardSizeBytes
             return options
         }
 
         func run() throws {
-            let terminal = Terminal(quiet: quiet)
+            let terminal = Terminal(quiet: output.quiet)
             let started = Date()
             let report: ExtractReport
             do {
-                report = try Extractor.run(corpus: corpus, output: out, options: options(), jobs: jobs, force: force) { step in
+                report = try Extractor.run(corpus: corpus, output: out, options: options(), jobs: output.jobs, force: output.force) { step in
                     terminal.progress("extract", done: step.filesDone, total: step.filesTotal,
                                       detail: String(format: "%.0f s of audio, %d failed", step.audioSeconds, step.failures))
                 }
@@ -112,7 +101,7 @@ extension VADPrep {
             terminal.endProgress()
             let wall = Date().timeIntervalSince(started)
             let index = report.index
-            if !quiet {
+            if !output.quiet {
                 let hours = report.audioSeconds / 3600
                 let speech = index.statistics.labelledFrames > 0
                     ? String(format: ", %.1f %% speech", 100 * Double(index.statistics.speechFrames) / Double(index.statistics.labelledFrames)) : ""
@@ -135,17 +124,6 @@ extension VADPrep {
             for failure in failures { Terminal.warn("  \(failure.error)") }
         }
     }
-}
-
-/// "256M", "1G", "64k", "500000" -> bytes (powers of 1024 for the suffixes).
-func parseSize(_ text: String) -> Int? {
-    let units: [Character: Int] = ["k": 1 << 10, "K": 1 << 10, "m": 1 << 20, "M": 1 << 20, "g": 1 << 30, "G": 1 << 30]
-    var digits = text
-    var scale = 1
-    if let last = text.last, let unit = units[last] { digits.removeLast(); scale = unit }
-    if digits.hasSuffix("i") || digits.hasSuffix("B") { return nil }
-    guard let value = Double(digits), value > 0, value * Double(scale) < 1e15 else { return nil }
-    return Int(value * Double(scale))
 }
 
 private func list(_ text: String) -> [String] {

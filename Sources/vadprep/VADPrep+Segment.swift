@@ -61,17 +61,8 @@ extension VADPrep {
         @Option(help: "What stays together in the split: utterance or directory.")
         var splitBy: SplitOptions.Grouping = .utterance
 
-        @Option(help: "Target shard size, e.g. 256M, 1G.")
-        var shardSize = "256M"
-
-        @Option(help: "Worker threads (default: all cores).")
-        var jobs = ProcessInfo.processInfo.activeProcessorCount
-
-        @Flag(help: "Replace a dataset already in --out.")
-        var force = false
-
-        @Flag(help: "No progress bar and no summary.")
-        var quiet = false
+        @OptionGroup(title: "Output")
+        var output: OutputOptionGroup
 
         func validate() throws {
             if len != nil && frames != nil { throw ValidationError("give --len or --frames, not both") }
@@ -81,8 +72,6 @@ extension VADPrep {
             }
             if let split, validFraction(split) == nil { throw ValidationError("--split takes valid=FRACTION with 0 < FRACTION < 1, e.g. valid=0.12") }
             if let validCount, validCount < 1 { throw ValidationError("--valid-count must be at least 1") }
-            if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
-            if parseSize(shardSize) == nil { throw ValidationError("--shard-size \"\(shardSize)\" is not a size such as 256M, 1G or 500000") }
         }
 
         private func validFraction(_ text: String) -> Double? {
@@ -92,7 +81,7 @@ extension VADPrep {
         }
 
         func run() throws {
-            let terminal = Terminal(quiet: quiet)
+            let terminal = Terminal(quiet: output.quiet)
             let started = Date()
             let report: SegmentReport
             do {
@@ -106,7 +95,7 @@ extension VADPrep {
                 options.seed = seed
                 options.maxFrames = maxLen.map { FrameGrid.frames(inSeconds: $0, frameShiftSeconds: shift) }
                 options.short = short
-                options.shardSizeBytes = parseSize(shardSize)!
+                options.shardSizeBytes = output.shardSizeBytes
                 var splitOptions = SplitOptions()
                 splitOptions.validFraction = split.flatMap(validFraction)
                 splitOptions.validCount = validCount
@@ -115,7 +104,7 @@ extension VADPrep {
                     splitOptions.validIDs = try Splitter.readIDList(validList, known: Set(index.utterances.map(\.id)))
                 }
                 report = try Segmenter.run(source: features, output: out, options: options, split: splitOptions,
-                                           jobs: jobs, force: force) { done, total in
+                                           jobs: output.jobs, force: output.force) { done, total in
                     terminal.progress("segment", done: done, total: total)
                 }
             } catch {
@@ -124,7 +113,7 @@ extension VADPrep {
                 throw ExitCode(1)
             }
             terminal.endProgress()
-            guard !quiet else { return }
+            guard !output.quiet else { return }
             let wall = Date().timeIntervalSince(started)
             for (split, directory, index) in report.datasets {
                 let info = index.segments!

@@ -106,24 +106,11 @@ final class DatasetWriter {
     /// Each shard describes itself: utterance ids in row order, feature layout
     /// and every option.
     private func metadata() -> [String: String] {
-        var metadata = [
-            "format": "vadprep-shard",
-            "format_version": String(DatasetIndex.currentVersion),
-            "vadprep_version": VADPrepVersion.current,
-            ShardMetadata.utterances: ShardMetadata.encodeUtteranceIDs(shardIDs),
-            "feature_dim": String(options.featureDimension),
-            "feature_names": ShardMetadata.encodeUtteranceIDs(options.featureNames),
-            "frame_shift_seconds": String(options.mfcc.frame.grid.seconds(samples: options.mfcc.frame.shiftSamples)),
-            "sample_rate": String(options.audio.sampleRate),
-            "labels": "0 non-speech, 1 speech, 255 unknown",
-            "options": options.jsonValue().compactJSON(),
-        ]
-        if let raw = rawLayout {
-            metadata["raw_frame_length"] = String(raw.length)
-            metadata["raw_frame_hop"] = String(raw.hop)
-            metadata["raw_frame_first"] = String(raw.first)
-            metadata["raw_frame_left_padding"] = String(raw.leftPadding)
-        }
+        var metadata = ShardMetadata.common(
+            kind: "features", vadprepVersion: VADPrepVersion.current, featureNames: options.featureNames,
+            frameShiftSeconds: options.mfcc.frame.grid.seconds(samples: options.mfcc.frame.shiftSamples),
+            sampleRate: options.audio.sampleRate, options: options.jsonValue(), raw: rawLayout)
+        metadata[ShardMetadata.utterances] = ShardMetadata.encodeUtteranceIDs(shardIDs)
         return metadata
     }
 }

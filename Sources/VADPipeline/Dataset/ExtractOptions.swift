@@ -77,11 +77,5 @@ public struct ExtractOptions: Codable, Equatable, Sendable {
     }
 
     /// The options as a JSON value with snake_case keys, for the index.
-    public func jsonValue() -> JSONValue {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = .sortedKeys
-        let data = try! encoder.encode(self)
-        return try! JSONDecoder().decode(JSONValue.self, from: data)
-    }
+    public func jsonValue() -> JSONValue { JSONValue(encoding: self) }
 }

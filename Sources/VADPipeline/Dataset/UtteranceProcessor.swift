@@ -83,18 +83,8 @@ public final class UtteranceProcessor {
         } else {
             frameLabels = [UInt8](repeating: FrameLabel.unknown, count: frames)
         }
-        var statistics = FeatureStatistics(dimension: outDimension)
-        statistics.frames = frames
-        for t in 0..<frames {
-            for d in 0..<outDimension {
-                let v = Double(features[t * outDimension + d])
-                statistics.sum[d] += v
-                statistics.sumOfSquares[d] += v * v
-            }
-        }
-        if found != nil {
-            statistics.labelledFrames = frames
-            statistics.speechFrames = frameLabels.reduce(0) { $0 + ($1 == FrameLabel.speech ? 1 : 0) }
+        let statistics = features.withUnsafeBufferPointer { f in
+            frameLabels.withUnsafeBufferPointer { FeatureStatistics(features: f, dimension: outDimension, labels: $0) }
         }
         return ProcessedUtterance(item: item, labelSource: found?.source, features: features, labels: frameLabels,
                                   waveform: waveform, frames: frames, samples: samples, source: source,

@@ -1,3 +1,5 @@
+import VADShards
+
 /// Which segment labels mean speech.
 public struct LabelPolicy: Codable, Equatable, Sendable {
     /// When non-empty, only segments with one of these labels (case-insensitive)
@@ -16,14 +18,6 @@ public struct LabelPolicy: Codable, Equatable, Sendable {
         if !speechLabels.isEmpty { return speechLabels.contains { $0.lowercased() == key } }
         return !nonSpeechLabels.contains { $0.lowercased() == key }
     }
-}
-
-/// Frame label values stored in datasets.
-public enum FrameLabel {
-    public static let nonSpeech: UInt8 = 0
-    public static let speech: UInt8 = 1
-    /// The recording had no labels (`--allow-unlabelled`); training must skip it.
-    public static let unknown: UInt8 = 255
 }
 
 /// Turns what a label file says into one label per frame on a `FrameGrid`:

@@ -69,24 +69,12 @@ struct SegmentShardLayout: Sendable {
 
     /// `__metadata__` of every shard (the utterance list is added per shard).
     func metadata(source: DatasetIndex, options: SegmentOptions) -> [String: String] {
-        var metadata = [
-            "format": "vadprep-shard",
-            "format_version": String(DatasetIndex.currentVersion),
-            "vadprep_version": VADPrepVersion.current,
-            "kind": "segments",
-            "segment_layout": isFixed ? "fixed" : "offsets",
-            "feature_dim": String(dimension),
-            "feature_names": ShardMetadata.encodeUtteranceIDs(source.featureNames),
-            "frame_shift_seconds": String(source.frameShiftSeconds),
-            "sample_rate": String(source.sampleRate),
-            "labels": "0 non-speech, 1 speech, 255 unknown or padding",
-            "options": JSONValue.object(["extract": source.options, "segment": Segmenter.jsonValue(options)]).compactJSON(),
-        ]
+        var metadata = ShardMetadata.common(
+            kind: "segments", vadprepVersion: VADPrepVersion.current, featureNames: source.featureNames,
+            frameShiftSeconds: source.frameShiftSeconds, sampleRate: source.sampleRate,
+            options: .object(["extract": source.options, "segment": JSONValue(encoding: options)]), raw: rawLayout)
+        metadata["segment_layout"] = isFixed ? "fixed" : "offsets"
         if isFixed { metadata["segment_frames"] = String(options.frames) }
-        if let raw = rawLayout {
-            metadata["raw_frame_length"] = String(raw.length)
-            metadata["raw_frame_hop"] = String(raw.hop)
-        }
         return metadata
     }
 

@@ -107,10 +107,13 @@ public enum Segmenter {
         }
 
         var statistics = FeatureStatistics(dimension: source.featureDim)
-        for member in members { statistics.add(try utteranceStatistics(dataset.utterance(member))) }
+        for member in members {
+            let view = try dataset.utterance(member)
+            statistics.add(FeatureStatistics(features: view.features, dimension: view.dimension, labels: view.labels))
+        }
         var index = DatasetIndex(
             kind: "segments", vadprepVersion: VADPrepVersion.current,
-            options: .object(["extract": source.options, "segment": jsonValue(options), "split": jsonValue(splitOptions)]),
+            options: .object(["extract": source.options, "segment": JSONValue(encoding: options), "split": JSONValue(encoding: splitOptions)]),
             featureDim: source.featureDim, featureNames: source.featureNames, frameShiftSeconds: source.frameShiftSeconds,
             sampleRate: source.sampleRate, rawFrames: layout.rawLayout, statistics: statistics, shards: records,
             utterances: rows, failures: [])
@@ -120,27 +123,5 @@ public enum Segmenter {
                                      split: split, sourceIndexSha256: sourceHash)
         try index.write(to: directory)
         return index
-    }
-
-    /// Sums over one utterance's frames, in frame order.
-    static func utteranceStatistics(_ view: UtteranceView) -> FeatureStatistics {
-        var statistics = FeatureStatistics(dimension: view.dimension)
-        statistics.frames = view.frames
-        for t in 0..<view.frames {
-            for d in 0..<view.dimension {
-                let v = Double(view.features[t * view.dimension + d])
-                statistics.sum[d] += v
-                statistics.sumOfSquares[d] += v * v
-            }
-            if view.labels[t] != FrameLabel.unknown { statistics.labelledFrames += 1 }
-            if view.labels[t] == FrameLabel.speech { statistics.speechFrames += 1 }
-        }
-        return statistics
-    }
-
-    static func jsonValue<T: Encodable>(_ value: T) -> JSONValue {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        return try! JSONDecoder().decode(JSONValue.self, from: encoder.encode(value))
     }
 }
