@@ -1,6 +1,9 @@
 /// A dataset opened for reading: its index and memory-mapped shards, with
 /// each shard's SHA-256 checked once, when it is first opened, so that damaged
 /// data is refused before anything reads it.
+///
+/// Shards open lazily, which mutates the reader; call `openAll()` before
+/// sharing a `Dataset` between threads, after which it is only read.
 public final class Dataset: @unchecked Sendable {
     /// The dataset directory.
     public let directory: String
@@ -31,6 +34,11 @@ public final class Dataset: @unchecked Sendable {
         }
         readers[number] = reader
         return reader
+    }
+
+    /// Opens (and hash-checks) every shard now.
+    public func openAll() throws(ShardError) {
+        for number in index.shards.indices { _ = try shard(number) }
     }
 
     /// Frames of utterance `number` (an index into `index.utterances`) of a

@@ -88,7 +88,7 @@ extension VADPrep {
                     terminal.progress("extract", done: step.filesDone, total: step.filesTotal,
                                       detail: String(format: "%.0f s of audio, %d failed", step.audioSeconds, step.failures))
                 }
-            } catch let error as ExtractError {
+            } catch let error as PipelineError {
                 terminal.endProgress()
                 printFailures(error.failures, of: nil)
                 Terminal.warn("vadprep extract: \(error.message)")

@@ -18,8 +18,8 @@ public struct ExtractReport: Sendable {
     public var audioSeconds: Double { index.utterances.reduce(0) { $0 + $1.durationSeconds } }
 }
 
-/// A problem that stops the whole run (as opposed to one bad recording).
-public struct ExtractError: Error, CustomStringConvertible {
+/// A problem that stops a whole stage (as opposed to one bad recording).
+public struct PipelineError: Error, CustomStringConvertible {
     public var message: String
     /// Per-file failures met before stopping, if any.
     public var failures: [FailureRecord]
@@ -41,10 +41,10 @@ public enum Extractor {
     /// recording processed at all.
     public static func run(corpus: String, output: String, options: ExtractOptions, jobs: Int, force: Bool,
                            progress: @escaping (ExtractProgress) -> Void = { _ in }) throws -> ExtractReport {
-        if let problem = options.problems().first { throw ExtractError(problem) }
+        if let problem = options.problems().first { throw PipelineError(problem) }
         let items = try Corpus.scan(corpus)
         guard !items.isEmpty else {
-            throw ExtractError("\(corpus): no audio files found (looked for \(Corpus.audioExtensions.sorted().prefix(6).joined(separator: ", ")), …)")
+            throw PipelineError("\(corpus): no audio files found (looked for \(Corpus.audioExtensions.sorted().prefix(6).joined(separator: ", ")), …)")
         }
         let labels = try LabelResolver(corpus: corpus, options: options.labels)
         _ = try UtteranceProcessor(options: options, labels: labels)  // fail fast on impossible feature options
@@ -91,13 +91,13 @@ public enum Extractor {
             queue.cancel()
             guard !writer.utterances.isEmpty else {
                 writer.abandon()
-                throw ExtractError("no recording could be processed; nothing was written", failures: failures)
+                throw PipelineError("no recording could be processed; nothing was written", failures: failures)
             }
             return ExtractReport(index: try writer.finish(failures: failures), files: items.count)
         } catch let error as FileError {
             queue.cancel()
             writer.abandon()
-            throw ExtractError(error.description, failures: failures)
+            throw PipelineError(error.description, failures: failures)
         }
     }
 }

@@ -86,6 +86,7 @@ struct SegmentShardLayout: Sendable {
             var metadata = metadata
             metadata[ShardMetadata.utterances] = ShardMetadata.encodeUtteranceIDs(plans.map { dataset.index.utterances[$0.utterance].id })
             var frameOffset: Int64 = 0, sampleOffset: Int64 = 0
+            let tensor = TensorNumbers(isFixed: isFixed, raw: raw != nil, masked: masked)
             if !isFixed {
                 try writer.append(0, [Int64(0)])
                 if raw != nil { try writer.append(2, [Int64(0)]) }
@@ -98,7 +99,6 @@ struct SegmentShardLayout: Sendable {
                     (plan.startFrame * dimension * 4)..<((plan.startFrame + frames) * dimension * 4)])
                 let labels = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(view.labels)[plan.startFrame..<(plan.startFrame + frames)])
                 let waveform = rawSamples(view, plan: plan, frames: frames + padding)
-                let tensor = TensorNumbers(isFixed: isFixed, raw: raw != nil, masked: masked)
                 if isFixed {
                     try writer.append(tensor.startFrame, [Int64(plan.startFrame)])
                     try writer.append(tensor.features, features)

@@ -16,12 +16,12 @@ public struct SegmentReport: Sendable {
 public enum Segmenter {
     public static func run(source: String, output: String, options: SegmentOptions, split: SplitOptions,
                            jobs: Int, force: Bool, progress: @escaping (Int, Int) -> Void = { _, _ in }) throws -> SegmentReport {
-        if let problem = options.problems().first { throw ExtractError(problem) }
+        if let problem = options.problems().first { throw PipelineError(problem) }
         let dataset = try Dataset(directory: source)
         guard dataset.index.kind == "features" else {
-            throw ExtractError("\(source): is a \(dataset.index.kind) dataset; segment reads what `vadprep extract` writes")
+            throw PipelineError("\(source): is a \(dataset.index.kind) dataset; segment reads what `vadprep extract` writes")
         }
-        for number in dataset.index.shards.indices { _ = try dataset.shard(number) }
+        try dataset.openAll()  // hash-checks every shard, and makes `dataset` safe to share with the writer threads
         let sourceHash = try FileSystem.sha256(ofFile: "\(source)/\(DatasetIndex.fileName)")
         let ids = dataset.index.utterances.map(\.id)
 
