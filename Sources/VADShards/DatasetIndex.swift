@@ -286,6 +286,11 @@ public struct SegmentInfo: Codable, Equatable, Sendable {
     public var split: String?
     /// SHA-256 of the source dataset's index.json.
     public var sourceIndexSha256: String
+    /// Over the rows written (each crop counted): real frames labelled speech,
+    /// labelled non-speech, and padding frames.
+    public var speechFrames = 0
+    public var nonSpeechFrames = 0
+    public var paddedFrames = 0
 
     public init(mode: String, layout: String, frames: Int?, masked: Bool, epochs: Int, dropped: Int,
                 split: String?, sourceIndexSha256: String) {

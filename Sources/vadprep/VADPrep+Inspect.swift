@@ -39,11 +39,11 @@ extension VADPrep {
             let shards = "\(index.shards.count) shard\(index.shards.count == 1 ? "" : "s") (\(formatBytes(bytes)))"
             if let segments = index.segments {
                 let utterances = Set(index.utterances.map(\.id)).count
-                let padded = index.utterances.reduce(0) { $0 + ($1.paddedFrames ?? 0) }
                 var shape = segments.frames.map { "\($0) frames each, [segments, \($0), \(index.featureDim)]" } ?? "variable length, with offsets"
-                if segments.masked { shape += ", \(padded) padded frames masked" }
+                if segments.masked { shape += ", padding masked" }
                 row("segments", "\(index.utterances.count) \(segments.mode) segments from \(utterances) utterances in \(shards)\(segments.split.map { "; split \($0)" } ?? "")")
                 row("", shape + (segments.epochs > 1 ? "; \(segments.epochs) epochs" : "") + (segments.dropped > 0 ? "; \(segments.dropped) too short, dropped" : ""))
+                row("", "frames in rows: \(segments.speechFrames) speech, \(segments.nonSpeechFrames) non-speech, \(segments.paddedFrames) padding")
             } else {
                 row("utterances", "\(index.utterances.count) in \(shards); \(index.failures.count) input file\(index.failures.count == 1 ? "" : "s") failed")
             }

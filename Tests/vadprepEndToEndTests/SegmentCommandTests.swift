@@ -15,7 +15,7 @@ import _VADTestSupport
         let info = try #require(segments.index.segments)
         let byID = Dictionary(uniqueKeysWithValues: original.index.utterances.enumerated().map { ($1.id, $0) })
         let d = segments.index.featureDim
-        var rows = 0
+        var rows = 0, speech = 0, nonSpeech = 0, padding = 0
         for (number, _) in segments.index.shards.enumerated() {
             let shard = try segments.shard(number)
             let ids = try #require(ShardMetadata.utteranceIDs(shard.header.metadata))
@@ -38,6 +38,9 @@ import _VADTestSupport
                 }
                 let real = record.frames
                 #expect(real == length - (record.paddedFrames ?? 0))
+                speech += labels[base..<(base + real)].filter { $0 == 1 }.count
+                nonSpeech += labels[base..<(base + real)].filter { $0 == 0 }.count
+                padding += length - real
                 #expect(Array(labels[base..<(base + real)]) == Array(source.labels[start..<(start + real)]), "\(record.id) row \(row) labels")
                 #expect(Array(features[(base * d)..<((base + real) * d)]) == Array(source.features[(start * d)..<((start + real) * d)]),
                         "\(record.id) row \(row) features")
@@ -65,6 +68,8 @@ import _VADTestSupport
                 rows += 1
             }
         }
+        let counted: [Int] = [speech, nonSpeech, padding]
+        #expect([info.speechFrames, info.nonSpeechFrames, info.paddedFrames] as [Int] == counted)
         return rows
     }
 

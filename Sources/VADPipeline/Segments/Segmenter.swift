@@ -74,6 +74,7 @@ public enum Segmenter {
         }
         var records: [ShardRecord] = []
         var rows: [UtteranceRecord] = []
+        var speechFrames = 0, nonSpeechFrames = 0
         var failure: Error?
         for number in shards.indices {
             switch results.take(number) {
@@ -85,6 +86,8 @@ public enum Segmenter {
                     let utterance = source.utterances[plan.utterance]
                     let labels = try dataset.utterance(plan.utterance).labels
                     let real = labels[plan.startFrame..<(plan.startFrame + plan.frames)]
+                    speechFrames += real.filter { $0 == FrameLabel.speech }.count
+                    nonSpeechFrames += real.filter { $0 == FrameLabel.nonSpeech }.count
                     let labelled = utterance.speechFraction != nil
                     rows.append(UtteranceRecord(
                         id: utterance.id, source: utterance.source, labelSource: utterance.labelSource, shard: number, row: row,
@@ -121,6 +124,9 @@ public enum Segmenter {
                                      frames: layout.isFixed ? options.frames : nil, masked: layout.masked,
                                      epochs: options.mode == .random ? options.epochs : 1, dropped: dropped,
                                      split: split, sourceIndexSha256: sourceHash)
+        index.segments!.speechFrames = speechFrames
+        index.segments!.nonSpeechFrames = nonSpeechFrames
+        index.segments!.paddedFrames = plans.reduce(0) { $0 + $1.paddedFrames }
         try index.write(to: directory)
         return index
     }
