@@ -30,6 +30,9 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
 
+        // MARK: - Our one piece of C: SHA-256 with the x86 SHA extensions
+        .target(name: "CSHA256"),
+
         // MARK: - Wrappers: the only Swift files that call each C library
         .target(name: "SoundFile", dependencies: ["CSndFile"]),
         .target(name: "FFT", dependencies: ["CFFTW"]),
@@ -37,7 +40,7 @@ let package = Package(
         .target(name: "BLAS", dependencies: ["COpenBLAS"]),
 
         // MARK: - The dataset format (safetensors shards + index); no C, no audio
-        .target(name: "VADShards"),
+        .target(name: "VADShards", dependencies: ["CSHA256"]),
 
         // MARK: - The pipeline: audio -> frames -> features -> labels -> dataset
         .target(name: "VADPipeline",

@@ -1,16 +1,45 @@
+import CSHA256
+
 /// SHA-256 (FIPS 180-4), streaming.
 ///
 /// vadprep hashes every shard it writes and checks the hash whenever a shard is
-/// verified; this is the one implementation used for both. Feed bytes with
-/// `update` in pieces of any size, then read `finalize()` once.
+/// read or verified; this is the one implementation used for both. Feed bytes
+/// with `update` in pieces of any size, then read `finalize()` once.
+///
+/// On x86 processors with the SHA extensions the compression function runs
+/// in C (`CSHA256`, about ten times faster); elsewhere in portable Swift.
 public struct SHA256: Sendable {
+    /// Which compression function runs.
+    public enum Implementation: Sendable, CaseIterable {
+        /// Portable Swift.
+        case portable
+        /// The x86 SHA extensions (only where `isAvailable`).
+        case shaExtensions
+
+        /// Whether this processor can run it.
+        public var isAvailable: Bool { self == .portable || SHA256.hasSHAExtensions }
+    }
+
+    static let hasSHAExtensions = csha256_has_sha_extensions() == 1
+
+    /// The fastest implementation this processor runs.
+    public static var fastest: Implementation { hasSHAExtensions ? .shaExtensions : .portable }
+
+    private let implementation: Implementation
     private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
         (0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19)
     private var block = [UInt8](repeating: 0, count: 64)
     private var blockFill = 0
     private var totalBytes: UInt64 = 0
 
-    public init() {}
+    /// A hash using the fastest implementation available.
+    public init() { implementation = SHA256.fastest }
+
+    /// A hash using `implementation`, which must be available.
+    public init(implementation: Implementation) {
+        precondition(implementation.isAvailable, "SHA-256 implementation \(implementation) is not available here")
+        self.implementation = implementation
+    }
 
     /// Adds `bytes` to the message.
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
@@ -22,12 +51,13 @@ public struct SHA256: Sendable {
             for i in 0..<take { block[blockFill + i] = pointer.load(fromByteOffset: i, as: UInt8.self) }
             blockFill += take; pointer += take; remaining -= take
             if blockFill < 64 { return }
-            block.withUnsafeBytes { compress($0.baseAddress!) }
+            block.withUnsafeBytes { compress($0.baseAddress!, blocks: 1) }
             blockFill = 0
         }
-        while remaining >= 64 {
-            compress(pointer)
-            pointer += 64; remaining -= 64
+        if remaining >= 64 {
+            let blocks = remaining / 64
+            compress(pointer, blocks: blocks)
+            pointer += 64 * blocks; remaining -= 64 * blocks
         }
         for i in 0..<remaining { block[i] = pointer.load(fromByteOffset: i, as: UInt8.self) }
         blockFill = remaining
@@ -75,8 +105,21 @@ public struct SHA256: Sendable {
         0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
     ]
 
+    /// `blocks` consecutive 64-byte blocks through the compression function.
+    private mutating func compress(_ bytes: UnsafeRawPointer, blocks: Int) {
+        switch implementation {
+        case .shaExtensions:
+            withUnsafeMutableBytes(of: &state) { words in
+                csha256_compress_sha_extensions(words.baseAddress!.assumingMemoryBound(to: UInt32.self),
+                                                bytes.assumingMemoryBound(to: UInt8.self), blocks)
+            }
+        case .portable:
+            for block in 0..<blocks { compressPortable(bytes + 64 * block) }
+        }
+    }
+
     /// One 64-byte block through the compression function (FIPS 180-4, 6.2.2).
-    private mutating func compress(_ bytes: UnsafeRawPointer) {
+    private mutating func compressPortable(_ bytes: UnsafeRawPointer) {
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
             for t in 0..<16 {
                 w[t] = UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: 4 * t, as: UInt32.self))

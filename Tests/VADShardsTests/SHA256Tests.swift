@@ -14,16 +14,43 @@ import _VADTestSupport
          "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"),
     ])
     func knownVectors(message: String, digest: String) {
-        var hash = SHA256()
-        hash.update(Array(message.utf8))
-        #expect(hash.hexDigest() == digest)
+        for implementation in SHA256.Implementation.allCases where implementation.isAvailable {
+            var hash = SHA256(implementation: implementation)
+            hash.update(Array(message.utf8))
+            #expect(hash.hexDigest() == digest, "\(implementation)")
+        }
+    }
+
+    /// The SHA-extension and portable compressions agree on every length up to
+    /// a few blocks and on a large random buffer fed in uneven pieces.
+    @Test func implementationsAgree() throws {
+        try #require(SHA256.Implementation.shaExtensions.isAvailable, "this processor has no SHA extensions")
+        var seed: UInt64 = 7
+        let bytes = (0..<200_003).map { _ -> UInt8 in
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return UInt8(truncatingIfNeeded: seed >> 56)
+        }
+        for length in Array(0...200) + [4095, 4096, 4097, 200_003] {
+            var portable = SHA256(implementation: .portable), fast = SHA256(implementation: .shaExtensions)
+            var offset = 0, piece = 1
+            while offset < length {
+                let end = min(length, offset + piece)
+                portable.update(bytes[offset..<end])
+                fast.update(bytes[offset..<end])
+                offset = end
+                piece = piece * 3 + 1
+            }
+            #expect(portable.hexDigest() == fast.hexDigest(), "length \(length)")
+        }
     }
 
     @Test func oneMillionAs() {
-        var hash = SHA256()
-        let block = [UInt8](repeating: UInt8(ascii: "a"), count: 1000)
-        for _ in 0..<1000 { hash.update(block) }
-        #expect(hash.hexDigest() == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        for implementation in SHA256.Implementation.allCases where implementation.isAvailable {
+            var hash = SHA256(implementation: implementation)
+            let block = [UInt8](repeating: UInt8(ascii: "a"), count: 1000)
+            for _ in 0..<1000 { hash.update(block) }
+            #expect(hash.hexDigest() == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0", "\(implementation)")
+        }
     }
 
     /// Splitting the message anywhere gives the same digest, across every
