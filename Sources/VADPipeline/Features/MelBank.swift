@@ -28,8 +28,10 @@ public struct MelOptions: Codable, Equatable, Sendable {
 public struct MelBank: Sendable {
     /// First FFT bin of each mel bin.
     public let firstBin: [Int]
-    /// Weights of each mel bin, from `firstBin` on.
-    public let weights: [[Float]]
+    /// Every bin's weights (from its `firstBin` on) back to back; bin b's are
+    /// `start[b] ..< start[b + 1]`.
+    private let packedWeights: [Float]
+    private let start: [Int]
 
     /// Kaldi's mel scale, `1127 ln(1 + f / 700)`, in single precision.
     public static func mel(_ hertz: Float) -> Float { 1127 * logf(1 + hertz / 700) }
@@ -71,18 +73,23 @@ public struct MelBank: Sendable {
             weights.append(row)
         }
         self.firstBin = firstBin
-        self.weights = weights
+        self.packedWeights = weights.flatMap { $0 }
+        self.start = weights.reduce(into: [0]) { $0.append($0.last! + $1.count) }
     }
 
-    /// `out[b] = sum_i weights[b][i] * power[firstBin[b] + i]`.
+    /// `out[b] = sum_i weights[b][i] * power[firstBin[b] + i]`, summed in order of i.
     @inline(__always)
     public func apply(_ power: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
-        for bin in 0..<firstBin.count {
-            weights[bin].withUnsafeBufferPointer { w in
-                let p = power + firstBin[bin]
-                var sum: Float = 0
-                for i in 0..<w.count { sum += w[i] * p[i] }
-                out[bin] = sum
+        packedWeights.withUnsafeBufferPointer { w in
+            start.withUnsafeBufferPointer { start in
+                firstBin.withUnsafeBufferPointer { first in
+                    for bin in 0..<first.count {
+                        let p = power + first[bin] - start[bin]
+                        var sum: Float = 0
+                        for i in start[bin]..<start[bin + 1] { sum += w[i] * p[i] }
+                        out[bin] = sum
+                    }
+                }
             }
         }
     }
