@@ -15,13 +15,13 @@ public struct FileError: Error, CustomStringConvertible, Equatable {
 
     public var description: String { "\(action) \(path): \(reason)" }
 
-    init(_ action: String, _ path: String, errno code: Int32 = errno) {
+    public init(_ action: String, _ path: String, errno code: Int32 = errno) {
         self.action = action
         self.path = path
         self.reason = String(cString: strerror(code))
     }
 
-    init(_ action: String, _ path: String, reason: String) {
+    public init(_ action: String, _ path: String, reason: String) {
         self.action = action
         self.path = path
         self.reason = reason

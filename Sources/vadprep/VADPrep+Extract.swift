@@ -55,7 +55,11 @@ extension VADPrep {
         @OptionGroup(title: "Output")
         var output: OutputOptionGroup
 
+        @Flag(help: "Continue an interrupted run into the same --out: finished shards that check out are kept.")
+        var resume = false
+
         func validate() throws {
+            if resume && output.force { throw ValidationError("give --resume or --force, not both") }
             if let problem = try options().problems().first { throw ValidationError(problem) }
         }
 
@@ -83,8 +87,10 @@ extension VADPrep {
             let terminal = Terminal(quiet: output.quiet)
             let started = Date()
             let report: ExtractReport
+            Interruption.install()
             do {
-                report = try Extractor.run(corpus: corpus, output: out, options: options(), jobs: output.jobs, force: output.force) { step in
+                report = try Extractor.run(corpus: corpus, output: out, options: options(), jobs: output.jobs, force: output.force,
+                                           resume: resume, shouldStop: { Interruption.requested }) { step in
                     terminal.progress("extract", done: step.filesDone, total: step.filesTotal,
                                       detail: String(format: "%.0f s of audio, %d failed", step.audioSeconds, step.failures))
                 }
@@ -92,7 +98,7 @@ extension VADPrep {
                 terminal.endProgress()
                 printFailures(error.failures, of: nil)
                 Terminal.warn("vadprep extract: \(error.message)")
-                throw ExitCode(1)
+                throw ExitCode(error.status)
             } catch let error as InputError {
                 terminal.endProgress()
                 Terminal.warn("vadprep extract: \(error)")

@@ -152,7 +152,7 @@ import _VADTestSupport
         try TestSupport.write("mine\n", to: work.file("out/notes.txt"))
         let refused = try TestSupport.vadprep(["extract", Self.corpus, "--out", work.file("out"), "--quiet"])
         #expect(refused.status == 1)
-        #expect(refused.stderr == "vadprep extract: \(work.file("out")): output directory is not empty; use --force to replace the dataset in it\n")
+        #expect(refused.stderr == "vadprep extract: \(work.file("out")): output directory is not empty; use --resume to continue an unfinished dataset in it, or --force to replace it\n")
         let forced = try TestSupport.vadprep(["extract", Self.corpus, "--out", work.file("out"), "--quiet", "--force"])
         #expect(forced.stderr == "vadprep extract: \(work.file("out")): holds files that are not part of a vadprep dataset; refusing to replace it\n")
         #expect(FileManager.default.fileExists(atPath: work.file("out/notes.txt")))

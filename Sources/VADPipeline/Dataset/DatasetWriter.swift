@@ -30,16 +30,25 @@ final class DatasetWriter {
         return specs
     }
 
-    init(directory: String, options: ExtractOptions, rawLayout: RawFrameLayout?) {
+    /// A writer whose first shard is `shard-00000`, or that continues after
+    /// the shards, utterances and statistics of an interrupted run.
+    init(directory: String, options: ExtractOptions, rawLayout: RawFrameLayout?,
+         continuing journal: [ExtractJournal.Entry] = []) {
         self.directory = directory
         self.options = options
         self.rawLayout = rawLayout
-        statistics = FeatureStatistics(dimension: options.featureDimension)
+        shards = journal.map(\.shard)
+        utterances = journal.flatMap(\.utterances)
+        statistics = journal.last?.statistics ?? FeatureStatistics(dimension: options.featureDimension)
     }
 
-    /// Appends one utterance, closing the current shard first if it is full.
+    /// Whether the open shard has reached the target size (the next utterance
+    /// starts a new one).
+    var shardIsFull: Bool { (shard?.dataBytes ?? 0) >= options.shardSizeBytes }
+
+    /// Appends one utterance to the open shard (opening one if needed). Callers
+    /// close a full shard first with `closeShard()`.
     func add(_ utterance: ProcessedUtterance, labelSource: String?) throws {
-        if let current = shard, current.dataBytes >= options.shardSizeBytes { try closeShard() }
         if shard == nil { try openShard() }
         let writer = shard!
         let raw = rawLayout != nil
@@ -81,8 +90,14 @@ final class DatasetWriter {
 
     /// Removes everything this writer wrote (after a fatal error).
     func abandon() {
-        shard?.abandon()
+        abandonOpenShard()
         for record in shards { FileSystem.remove("\(directory)/\(record.file)") }
+    }
+
+    /// Drops the shard being filled; finished shards stay (after an interruption).
+    func abandonOpenShard() {
+        shard?.abandon()
+        shard = nil
     }
 
     private func openShard() throws {
@@ -96,11 +111,15 @@ final class DatasetWriter {
         if rawLayout != nil { try shard!.append(1, [Int64(0)]) }
     }
 
-    private func closeShard() throws {
+    /// Writes the open shard and returns its record.
+    @discardableResult
+    func closeShard() throws -> ShardRecord {
         let written = try shard!.finish(metadata: metadata())
-        shards.append(ShardRecord(file: written.file, bytes: written.bytes, sha256: written.sha256,
-                                  utterances: shardIDs.count, frames: shardFrames))
+        let record = ShardRecord(file: written.file, bytes: written.bytes, sha256: written.sha256,
+                                 utterances: shardIDs.count, frames: shardFrames)
+        shards.append(record)
         shard = nil
+        return record
     }
 
     /// Each shard describes itself: utterance ids in row order, feature layout

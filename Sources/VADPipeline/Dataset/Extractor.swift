@@ -23,9 +23,12 @@ public struct PipelineError: Error, CustomStringConvertible {
     public var message: String
     /// Per-file failures met before stopping, if any.
     public var failures: [FailureRecord]
-    public init(_ message: String, failures: [FailureRecord] = []) {
+    /// The exit status the command should end with: 1, or 130 when interrupted.
+    public var status: Int32
+    public init(_ message: String, failures: [FailureRecord] = [], status: Int32 = 1) {
         self.message = message
         self.failures = failures
+        self.status = status
     }
     public var description: String { message }
 }
@@ -37,9 +40,15 @@ public enum Extractor {
     /// `failures` and the others are still written; the output is the same
     /// bytes whatever `jobs` is, because utterances are written in corpus order
     /// and each is computed independently. Only fatal problems throw: bad
-    /// options, an unusable corpus or output directory, a write error, or no
-    /// recording processed at all.
+    /// options, an unusable corpus or output directory, a write error, no
+    /// recording processed at all, or `shouldStop` answering true (checked
+    /// between recordings; finished shards are kept for `resume`).
+    ///
+    /// With `resume`, an unfinished dataset in `output` is continued: every
+    /// shard its journal lists whose size and SHA-256 check out is kept, the
+    /// rest is redone, and the result is byte-identical to an uninterrupted run.
     public static func run(corpus: String, output: String, options: ExtractOptions, jobs: Int, force: Bool,
+                           resume: Bool = false, shouldStop: @escaping () -> Bool = { false },
                            progress: @escaping (ExtractProgress) -> Void = { _ in }) throws -> ExtractReport {
         if let problem = options.problems().first { throw PipelineError(problem) }
         let items = try Corpus.scan(corpus)
@@ -48,12 +57,26 @@ public enum Extractor {
         }
         let labels = try LabelResolver(corpus: corpus, options: options.labels)
         _ = try UtteranceProcessor(options: options, labels: labels)  // fail fast on impossible feature options
-        try OutputDirectory.prepare(output, force: force)
+        let header = ExtractJournal.Header(options: options.jsonValue(), corpusDigest: ExtractJournal.digest(of: items))
+        var journal: ExtractJournal
+        if resume, let continued = try resumable(output, header: header) {
+            if case .finished(let index) = continued { return ExtractReport(index: index, files: items.count) }
+            guard case .unfinished(let found) = continued else { fatalError() }
+            journal = found
+        } else {
+            try OutputDirectory.prepare(output, force: force, resumable: true)
+            journal = ExtractJournal(header: header)
+        }
+        try journal.write(to: output)
 
         let writer = DatasetWriter(directory: output, options: options,
-                                   rawLayout: options.rawFrames.map { UtteranceProcessor.layout($0, grid: options.mfcc.frame.grid) })
-        let queue = OrderedWork<Result<ProcessedUtterance, InputError>>(count: items.count, window: 2 * max(1, jobs))
-        for _ in 0..<max(1, min(jobs, items.count)) {
+                                   rawLayout: options.rawFrames.map { UtteranceProcessor.layout($0, grid: options.mfcc.frame.grid) },
+                                   continuing: journal.entries)
+        let first = journal.entries.last?.nextItem ?? 0
+        var failures = journal.entries.flatMap(\.failures)
+        var failuresJournalled = failures.count
+        let queue = OrderedWork<Result<ProcessedUtterance, InputError>>(range: first..<items.count, window: 2 * max(1, jobs))
+        for _ in 0..<max(1, min(jobs, items.count - first)) {
             let thread = Thread {
                 let processor = try! UtteranceProcessor(options: options, labels: labels)
                 while let index = queue.claim() {
@@ -72,13 +95,26 @@ public enum Extractor {
             thread.start()
         }
 
-        var failures: [FailureRecord] = []
-        var seconds = 0.0
+        var seconds = writer.utterances.reduce(0) { $0 + $1.durationSeconds }
         let prefix = corpus.hasSuffix("/") ? corpus : corpus + "/"
         do {
-            for index in items.indices {
+            for index in first..<items.count {
+                if shouldStop() {
+                    queue.cancel()
+                    writer.abandonOpenShard()
+                    throw PipelineError("interrupted after \(index) of \(items.count) files; \(writer.shards.count) finished shard\(writer.shards.count == 1 ? " is" : "s are") kept in \(output): run the same command with --resume to continue",
+                                        failures: failures, status: 130)
+                }
                 switch queue.take(index) {
                 case .success(let utterance):
+                    if writer.shardIsFull {
+                        let record = try writer.closeShard()
+                        let utterances = Array(writer.utterances.suffix(record.utterances))
+                        try journal.append(ExtractJournal.Entry(shard: record, utterances: utterances,
+                                                                failures: Array(failures[failuresJournalled...]),
+                                                                nextItem: index, statistics: writer.statistics), in: output)
+                        failuresJournalled = failures.count
+                    }
                     let labelSource = utterance.labelSource.map { $0.hasPrefix(prefix) ? String($0.dropFirst(prefix.count)) : $0 }
                     try writer.add(utterance, labelSource: labelSource)
                     seconds += Double(utterance.samples) / Double(options.audio.sampleRate)
@@ -91,14 +127,60 @@ public enum Extractor {
             queue.cancel()
             guard !writer.utterances.isEmpty else {
                 writer.abandon()
+                FileSystem.remove("\(output)/\(ExtractJournal.fileName)")
                 throw PipelineError("no recording could be processed; nothing was written", failures: failures)
             }
-            return ExtractReport(index: try writer.finish(failures: failures), files: items.count)
+            let index = try writer.finish(failures: failures)
+            FileSystem.remove("\(output)/\(ExtractJournal.fileName)")
+            return ExtractReport(index: index, files: items.count)
         } catch let error as FileError {
             queue.cancel()
-            writer.abandon()
-            throw PipelineError(error.description, failures: failures)
+            writer.abandonOpenShard()
+            throw PipelineError("\(error.description); the finished shards are kept: free space or fix the output, then run the same command with --resume",
+                                failures: failures)
         }
+    }
+
+    private enum Resumable {
+        case finished(DatasetIndex)
+        case unfinished(ExtractJournal)
+    }
+
+    /// What `--resume` finds in `output`: a finished dataset, an unfinished one
+    /// (its journal cut to the shards that check out, every other file of
+    /// ours removed), or nothing to resume (nil: start afresh).
+    private static func resumable(_ output: String, header: ExtractJournal.Header) throws -> Resumable? {
+        guard FileSystem.isDirectory(output) else { return nil }
+        guard var journal = ExtractJournal.read(from: output) else {
+            if FileSystem.exists("\(output)/\(DatasetIndex.fileName)") {
+                let index = try DatasetIndex.read(from: output)
+                guard index.options == header.options else {
+                    throw PipelineError("\(output): holds a dataset made with other options; use --force to replace it")
+                }
+                return .finished(index)
+            }
+            return nil
+        }
+        guard journal.header.options == header.options else {
+            throw PipelineError("\(output): the unfinished dataset there was made with other options; use the same options to resume, or --force to start over")
+        }
+        guard journal.header.corpusDigest == header.corpusDigest else {
+            throw PipelineError("\(output): the corpus has changed since the unfinished dataset there was started; use --force to start over")
+        }
+        // Keep the longest run of journalled shards whose bytes check out.
+        var kept = 0
+        for entry in journal.entries {
+            let path = "\(output)/\(entry.shard.file)"
+            guard FileSystem.size(path) == entry.shard.bytes,
+                  (try? FileSystem.sha256(ofFile: path)) == entry.shard.sha256 else { break }
+            kept += 1
+        }
+        journal.entries.removeLast(journal.entries.count - kept)
+        let keep = Set(journal.entries.map(\.shard.file) + [ExtractJournal.fileName])
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: output)) ?? [] where !keep.contains(name) {
+            FileSystem.remove("\(output)/\(name)")
+        }
+        return .unfinished(journal)
     }
 }
 
@@ -117,6 +199,14 @@ final class OrderedWork<Result: Sendable>: @unchecked Sendable {
     init(count: Int, window: Int) {
         self.count = count
         self.window = window
+    }
+
+    /// Items `range` (the ones before it are done already).
+    init(range: Range<Int>, window: Int) {
+        self.count = range.upperBound
+        self.window = window
+        nextClaim = range.lowerBound
+        nextTake = range.lowerBound
     }
 
     /// The next item to work on, or nil when there is none (or the run stopped).

@@ -7,13 +7,15 @@ enum OutputDirectory {
     /// non-empty one is replaced only with `force` and only if it holds nothing
     /// but a vadprep dataset (or, for a split, `train/` and `valid/` datasets):
     /// never an unrelated directory.
-    static func prepare(_ output: String, force: Bool, ownedSubdirectories: Set<String> = []) throws {
+    static func prepare(_ output: String, force: Bool, ownedSubdirectories: Set<String> = [], resumable: Bool = false) throws {
         if FileSystem.exists(output) && !FileSystem.isDirectory(output) {
             throw PipelineError("\(output): exists and is not a directory")
         }
         if !isEmpty(output) {
             guard force else {
-                throw PipelineError("\(output): output directory is not empty; use --force to replace the dataset in it")
+                let how = resumable ? "use --resume to continue an unfinished dataset in it, or --force to replace it"
+                                    : "use --force to replace the dataset in it"
+                throw PipelineError("\(output): output directory is not empty; \(how)")
             }
             guard holdsOnlyDatasets(output, subdirectories: ownedSubdirectories) else {
                 throw PipelineError("\(output): holds files that are not part of a vadprep dataset; refusing to replace it")
@@ -39,7 +41,8 @@ enum OutputDirectory {
         return contents.allSatisfy { name in
             if subdirectories.contains(name) { return holdsOnlyDatasets("\(directory)/\(name)", subdirectories: []) }
             return !FileSystem.isDirectory("\(directory)/\(name)")
-                && (name == DatasetIndex.fileName || name.hasPrefix("shard-") || name.hasPrefix(".shard-") || name.hasPrefix(".index.json"))
+                && (name == DatasetIndex.fileName || name.hasPrefix("shard-") || name.hasPrefix(".shard-") || name.hasPrefix(".index.json")
+                    || name.hasPrefix(".journal.jsonl"))
         }
     }
 }

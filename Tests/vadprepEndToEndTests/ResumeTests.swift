@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+import _VADTestSupport
+
+/// `vadprep extract --resume` after SIGKILL and SIGINT, run as real processes.
+@Suite(.serialized) struct ResumeTests {
+    /// 60 recordings (the fixtures, twelve times) and the options of every run:
+    /// small shards, so a run writes about 30 of them.
+    static let arguments = ["--raw-frames", "--shard-size", "200k", "--jobs", "1", "--quiet"]
+
+    static func corpus(in work: TestSupport.TemporaryDirectory) throws -> String {
+        let corpus = work.file("corpus")
+        for group in 1...12 {
+            try FileManager.default.copyItem(atPath: TestSupport.fixture("corpus"), toPath: "\(corpus)/g\(String(format: "%02d", group))")
+        }
+        return corpus
+    }
+
+    /// Starts extract into `output`, waits until `shards` shards exist, sends `signal`.
+    static func interrupted(_ corpus: String, _ output: String, afterShards shards: Int, signal: Int32) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestSupport.vadprepExecutable)
+        process.arguments = ["extract", corpus, "--out", output] + arguments
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let deadline = Date().addingTimeInterval(60)
+        while process.isRunning && Date() < deadline {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: output)) ?? []
+            if names.filter({ $0.hasPrefix("shard-") }).count >= shards { break }
+            usleep(500)
+        }
+        #expect(process.isRunning, "the run ended before \(shards) shards were written")
+        kill(process.processIdentifier, signal)
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, message)
+    }
+
+    static func resume(_ corpus: String, _ output: String) throws -> TestSupport.Run {
+        try TestSupport.vadprep(["extract", corpus, "--out", output, "--resume"] + arguments)
+    }
+
+    /// Killed after 1, 4 and 9 shards (each time with a shard half filled in
+    /// memory), then resumed: the same bytes as a run never interrupted.
+    @Test(arguments: [1, 4, 9])
+    func resumeAfterKillGivesTheSameBytes(shards: Int) throws {
+        let work = TestSupport.TemporaryDirectory()
+        let corpus = try Self.corpus(in: work)
+        let reference = try TestSupport.vadprep(["extract", corpus, "--out", work.file("reference")] + Self.arguments)
+        #expect(reference.status == 0)
+        let (status, _) = try Self.interrupted(corpus, work.file("run"), afterShards: shards, signal: SIGKILL)
+        #expect(status == SIGKILL)
+        let plain = try TestSupport.vadprep(["extract", corpus, "--out", work.file("run")] + Self.arguments)
+        #expect(plain.status == 1)
+        #expect(plain.stderr == "vadprep extract: \(work.file("run")): output directory is not empty; use --resume to continue an unfinished dataset in it, or --force to replace it\n")
+        let resumed = try Self.resume(corpus, work.file("run"))
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let expected = try ExtractCommandTests.contents(work.file("reference"))
+        let got = try ExtractCommandTests.contents(work.file("run"))
+        #expect(got.keys.sorted() == expected.keys.sorted())
+        for (name, bytes) in expected { #expect(got[name] == bytes, "\(name) differs after resuming") }
+    }
+
+    /// SIGINT stops between recordings: exit 130, a message saying how to go on,
+    /// finished shards and the journal kept, nothing temporary left. A damaged
+    /// finished shard is found and redone when resuming.
+    @Test func interruptStopsCleanlyAndDamageIsRedone() throws {
+        let work = TestSupport.TemporaryDirectory()
+        let corpus = try Self.corpus(in: work)
+        _ = try TestSupport.vadprep(["extract", corpus, "--out", work.file("reference")] + Self.arguments)
+        let output = work.file("run")
+        let (status, message) = try Self.interrupted(corpus, output, afterShards: 3, signal: SIGINT)
+        #expect(status == 130)
+        #expect(message.hasPrefix("vadprep extract: interrupted after "))
+        #expect(message.hasSuffix(" are kept in \(output): run the same command with --resume to continue\n"))
+        let left = try FileManager.default.contentsOfDirectory(atPath: output).sorted()
+        #expect(left.contains(".journal.jsonl"))
+        #expect(left.allSatisfy { $0 == ".journal.jsonl" || ($0.hasPrefix("shard-") && $0.hasSuffix(".safetensors")) }, "\(left)")
+
+        let shard = "\(output)/shard-00001.safetensors"
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: shard))
+        bytes[bytes.count / 2] ^= 0x10
+        try bytes.write(to: URL(fileURLWithPath: shard))
+        #expect(try Self.resume(corpus, output).status == 0)
+        let expected = try ExtractCommandTests.contents(work.file("reference"))
+        let got = try ExtractCommandTests.contents(output)
+        #expect(got.keys.sorted() == expected.keys.sorted())
+        for (name, bytes) in expected { #expect(got[name] == bytes, "\(name) differs after resuming") }
+
+        // Resuming a finished dataset changes nothing; other options are refused.
+        #expect(try Self.resume(corpus, output).status == 0)
+        let other = try TestSupport.vadprep(["extract", corpus, "--out", output, "--resume", "--num-ceps", "13", "--quiet"])
+        #expect(other.status == 1)
+        #expect(other.stderr == "vadprep extract: \(output): holds a dataset made with other options; use --force to replace it\n")
+    }
+}
