@@ -6,8 +6,9 @@
 #
 #   Fixtures/make-fixtures.sh          (needs espeak-ng and sox)
 #
-# The WAV and FLAC outputs are byte-identical on every run; the Ogg file's
-# stream serial number is random, so its bytes (not its audio) change.
+# Every output is byte-identical on every run (with the same espeak-ng and
+# sox): sox runs with -R, which seeds its random generator with a fixed value,
+# so the noise floor and the Ogg stream's serial number repeat.
 set -euo pipefail
 export LC_ALL=C
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -75,14 +76,13 @@ sox -M "$work/left.wav" "$work/right.wav" -b 24 "$out/stereo-44k.flac"
 awk '{ printf "SPEAKER stereo-44k 1 %.3f %.3f <NA> <NA> spk1 <NA> <NA>\n", $1, $2 - $1 }' <<< "$segments" > "$out/stereo-44k.rttm"
 
 # Per-frame labels on vadprep's default grid (16 kHz, 10 ms shift, no snipping):
-# floor((n + 80) / 160) frames, frame i centred on sample i*160 + 80.
+# floor((n + 80) / 160) frames, frame i centred on sample i*160 + 80, and 1 when
+# round(start * 16000) <= i*160 + 80 < round(end * 16000) for some segment.
+# One 0 or 1 per line and nothing else (the segments are in Fixtures/README.md).
 segments="$(build "$out/float-48k.wav" 48000 1.5 "-b 32 -e floating-point" -- "0.150:fr:bonjour" "0.900:fr:merci")"
 awk -v n=24000 -v segs="$segments" 'BEGIN {
     count = split(segs, lines, "\n")
     frames = int((n + 80) / 160)
-    header = "# speech segments (s):"
-    for (k = 1; k <= count; k++) header = header " " lines[k]
-    print header
     for (i = 0; i < frames; i++) {
         c = i * 160 + 80; speech = 0
         for (k = 1; k <= count; k++) {

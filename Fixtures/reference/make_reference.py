@@ -21,9 +21,13 @@ and for every recording <stem>.exact.txt, the vadprep option set computed in flo
 (Kaldi's formulas, numpy's FFT): the "true" values against which both float32
 implementations are measured in Fixtures/README.md.
 
-One frame per line, values printed with %.8g. manifest.txt records the sample
-and frame counts, the SHA-256 of each 16 kHz signal (float32, little-endian)
-and the library versions.
+One frame per line, values printed with %.8g (exact: %.10g). manifest.txt
+records, for each reference file, the recording, its number of 16 kHz
+samples, the SHA-256 of that signal (float32 x 32768, little-endian), the
+preset, frames, columns, stem and file name; then every KNF option of each
+preset, and the library versions. The frame counts are checked against
+Kaldi's formulas: snip_edges true, 1 + (n - 400) // 160 (0 when n < 400);
+false, (n + 80) // 160.
 """
 import hashlib
 import sys
@@ -65,7 +69,35 @@ def options(preset):
     o.raw_energy = True
     o.cepstral_lifter = 22
     o.htk_compat = False
+    check(o, preset, narrowband)
     return o
+
+
+def check(o, preset, narrowband):
+    """Every option as intended, read back from KNF (a misspelt field name
+    already fails when set: KNF's option objects take no new attributes)."""
+    expected = {
+        "frame_opts": {"samp_freq": 16000, "frame_shift_ms": 10, "frame_length_ms": 25, "dither": 0,
+                       "preemph_coeff": 0.97, "remove_dc_offset": True, "window_type": "povey",
+                       "round_to_power_of_two": True, "blackman_coeff": 0.42, "snip_edges": preset == "kaldi"},
+        "mel_opts": {"num_bins": 23, "low_freq": 20, "high_freq": 3800 if narrowband else 0, "vtln_low": 100,
+                     "vtln_high": -500, "debug_mel": False, "htk_mode": False, "is_librosa": False},
+        "num_ceps": 13 if preset == "kaldi" else 20, "use_energy": True, "energy_floor": 0, "raw_energy": True,
+        "cepstral_lifter": 22, "htk_compat": False,
+    }
+    actual = o.as_dict()
+    for key, value in expected.items():
+        for name, want in (value.items() if isinstance(value, dict) else [(key, value)]):
+            got = actual[key][name] if isinstance(value, dict) else actual[key]
+            same = got == want if isinstance(want, (bool, str)) else np.float32(got) == np.float32(want)
+            assert same, f"{key}.{name}: {got!r}, expected {want!r}"
+
+
+def kaldi_frames(n, snip_edges):
+    """Kaldi's NumFrames for a 25 ms window and 10 ms shift at 16 kHz."""
+    if snip_edges:
+        return 1 + (n - 400) // 160 if n >= 400 else 0
+    return (n + 80) // 160
 
 
 def signal(path):
@@ -120,7 +152,7 @@ def main(corpus, out):
     corpus, out = Path(corpus), Path(out)
     lines = [f"kaldi-native-fbank {knf.__version__}, numpy {np.__version__}, soundfile {soundfile.__version__} "
              f"(libsndfile {soundfile.__libsndfile_version__}), soxr {soxr.__version__} (libsoxr {soxr.__libsoxr_version__})",
-             "recording samples_16k signal_sha256 preset frames columns"]
+             "recording samples_16k signal_sha256 preset frames columns stem file"]
     for name in RECORDINGS:
         samples = signal(corpus / name)
         stem = Path(name).stem
@@ -129,12 +161,19 @@ def main(corpus, out):
         presets = ["vadprep", "kaldi"] + (["narrowband"] if narrow else [])
         for preset in presets:
             features = mfcc(samples, preset)
+            frames = kaldi_frames(len(samples), snip_edges=preset == "kaldi")
+            assert features.shape == (frames, options(preset).num_ceps), (name, preset, features.shape, frames)
             np.savetxt(out / f"{stem}.{preset}.txt", features, fmt="%.8g")
-            lines.append(f"{name} {len(samples)} {digest} {preset} {features.shape[0]} {features.shape[1]}")
+            lines.append(f"{name} {len(samples)} {digest} {preset} {features.shape[0]} {features.shape[1]} "
+                         f"{stem} {stem}.{preset}.txt")
         exact = exact_mfcc(samples)
+        assert exact.shape == (kaldi_frames(len(samples), snip_edges=False), 20)
         np.savetxt(out / f"{stem}.exact.txt", exact, fmt="%.10g")
+        lines.append(f"{name} {len(samples)} {digest} exact {exact.shape[0]} {exact.shape[1]} {stem} {stem}.exact.txt")
         knf_error = np.abs(mfcc(samples, "vadprep") - exact).max()
         lines.append(f"# {name}: kaldi-native-fbank (float32) vs exact float64: max |diff| {knf_error:.3g}")
+    for preset in ["vadprep", "kaldi", "narrowband"]:
+        lines.append(f"# options {preset}: {options(preset).as_dict()}")
     (out / "manifest.txt").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
