@@ -44,6 +44,9 @@ public struct DatasetIndex: Codable, Equatable, Sendable {
     public var utterances: [UtteranceRecord]
     /// Input files that could not be processed, with the reason.
     public var failures: [FailureRecord]
+    /// SHA-256 of the index file itself, computed with these 64 digits set to
+    /// "0": any changed byte of index.json is detected. Set by `encoded()`.
+    public var indexSha256: String?
 
     public static let formatName = "vadprep-dataset"
     public static let currentVersion = 1
@@ -67,14 +70,45 @@ public struct DatasetIndex: Codable, Equatable, Sendable {
         self.shards = shards
         self.utterances = utterances
         self.failures = failures
+        self.indexSha256 = nil
     }
 
-    /// The canonical bytes: sorted keys, two-space indentation, snake_case.
+    /// The canonical bytes: sorted keys, indentation, snake_case, and the
+    /// file's own SHA-256 in `index_sha256`.
     public func encoded() throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        return Array(try encoder.encode(self)) + [0x0A]
+        var copy = self
+        copy.indexSha256 = DatasetIndex.zeroDigest
+        var bytes = Array(try encoder.encode(copy)) + [0x0A]
+        let range = DatasetIndex.digestRange(in: bytes)!
+        var hash = SHA256()
+        hash.update(bytes)
+        bytes.replaceSubrange(range, with: Array(hash.hexDigest().utf8))
+        return bytes
+    }
+
+    private static let zeroDigest = String(repeating: "0", count: 64)
+
+    /// Where the 64 digits of `index_sha256` are in an index file's bytes.
+    static func digestRange(in bytes: [UInt8]) -> Range<Int>? {
+        let key = Array("\"index_sha256\"".utf8)
+        guard bytes.count >= key.count,
+              let at = (0...(bytes.count - key.count)).first(where: { bytes[$0..<($0 + key.count)].elementsEqual(key) }),
+              let quote = bytes[(at + key.count)...].firstIndex(of: UInt8(ascii: "\"")),
+              quote + 65 <= bytes.count, bytes[quote + 65] == UInt8(ascii: "\"") else { return nil }
+        return (quote + 1)..<(quote + 65)
+    }
+
+    /// Whether `bytes` (a whole index file) hash to the digest they hold.
+    static func holdsItsOwnDigest(_ bytes: [UInt8]) -> Bool {
+        guard let range = digestRange(in: bytes) else { return false }
+        var zeroed = bytes
+        zeroed.replaceSubrange(range, with: Array(zeroDigest.utf8))
+        var hash = SHA256()
+        hash.update(zeroed)
+        return bytes[range].elementsEqual(hash.hexDigest().utf8)
     }
 
     /// Writes `DIRECTORY/index.json` atomically.
@@ -88,7 +122,7 @@ public struct DatasetIndex: Codable, Equatable, Sendable {
         try file.commit()
     }
 
-    /// Reads and checks `DIRECTORY/index.json`.
+    /// Reads and checks `DIRECTORY/index.json`, its own SHA-256 included.
     public static func read(from directory: String) throws(ShardError) -> DatasetIndex {
         let path = "\(directory)/\(fileName)"
         let data: Data
@@ -109,6 +143,9 @@ public struct DatasetIndex: Codable, Equatable, Sendable {
         guard index.format == formatName else { throw ShardError(path, "format is \"\(index.format)\", expected \"\(formatName)\"") }
         guard index.formatVersion == currentVersion else {
             throw ShardError(path, "format version \(index.formatVersion) is not supported (this vadprep reads version \(currentVersion))")
+        }
+        guard holdsItsOwnDigest(Array(data)) else {
+            throw ShardError(path, "SHA-256 does not match the index_sha256 it records (the file is damaged or was edited)")
         }
         return index
     }

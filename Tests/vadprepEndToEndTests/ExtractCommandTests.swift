@@ -200,12 +200,24 @@ import _VADTestSupport
             try index.write(to: URL(fileURLWithPath: "\(dataset)/index.json"))
         }
 
-        for offset in [0, 9, original.count / 2, original.count - 1] {
-            var damaged = original
-            damaged[offset] ^= 0x20
-            try damaged.write(to: URL(fileURLWithPath: shard))
-            let run = try verify()
-            #expect(run.status == 1 && run.stderr.hasPrefix("vadprep verify: \(shard): "), "offset \(offset): \(run.stderr)")
+        // A flipped byte anywhere in a shard or in the index: the ends, and 25
+        // offsets spread over each file from a fixed seed.
+        var state: UInt64 = 2026
+        func offsets(_ count: Int) -> [Int] {
+            [0, 7, 8, count / 2, count - 1] + (0..<25).map { _ in
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                return Int(state >> 33) % count
+            }
+        }
+        for (path, bytes) in [(shard, original), ("\(dataset)/index.json", index)] {
+            for offset in offsets(bytes.count) {
+                var damaged = bytes
+                damaged[offset] ^= 1 << (offset % 8)
+                try damaged.write(to: URL(fileURLWithPath: path))
+                let run = try verify()
+                #expect(run.status == 1 && run.stderr.hasPrefix("vadprep verify: \(path): "), "offset \(offset): \(run.stderr)")
+                try bytes.write(to: URL(fileURLWithPath: path))
+            }
         }
         try original.prefix(original.count - 100).write(to: URL(fileURLWithPath: shard))
         #expect(try verify().stderr == "vadprep verify: \(shard): is \(original.count - 100) bytes, the index records \(original.count) (truncated or replaced)\n")
