@@ -23,7 +23,9 @@ enum OutputDirectory {
             try? FileManager.default.removeItem(atPath: output)
         }
         do { try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true) } catch {
-            throw PipelineError("\(output): cannot create the output directory: \(FileSystem.openProblem(output) ?? "\(error.localizedDescription)")")
+            // The system's own reason (Foundation's message does not name it): retry the last step.
+            let reason = mkdir(output, 0o755) == 0 ? "\(error.localizedDescription)" : String(cString: strerror(errno))
+            throw PipelineError("\(output): cannot create the output directory: \(reason)")
         }
         guard access(output, W_OK) == 0 else {
             throw PipelineError("\(output): cannot write to the output directory: \(String(cString: strerror(errno)))")
