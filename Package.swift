@@ -52,6 +52,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // MARK: - Fuzzing (Pipelines/fuzz.sh builds it with -sanitize=fuzzer -DFUZZING)
+        .executableTarget(name: "VADPrepFuzz", dependencies: ["VADPipeline", "VADShards"]),
+
         // MARK: - Tests
         .target(name: "_VADTestSupport", dependencies: ["VADShards"], path: "Tests/_VADTestSupport"),
         .testTarget(name: "FFTTests", dependencies: ["FFT"]),
@@ -60,6 +63,6 @@ let package = Package(
         .testTarget(name: "VADPipelineTests",
                     dependencies: ["VADPipeline", "SoundFile", "_VADTestSupport"]),
         .testTarget(name: "vadprepEndToEndTests",
-                    dependencies: ["vadprep", "VADShards", "_VADTestSupport"]),
+                    dependencies: ["vadprep", "VADPrepFuzz", "VADShards", "_VADTestSupport"]),
     ]
 )

@@ -134,6 +134,11 @@ public struct DatasetIndex: Codable, Equatable, Sendable {
             if !FileSystem.exists(path) { throw ShardError(directory, "not a vadprep dataset (no \(fileName))") }
             throw ShardError(path, (error as? FileError).map { "\($0.action): \($0.reason)" } ?? "\(error)")
         }
+        return try decode(data, path: path)
+    }
+
+    /// Parses and checks the bytes of an index file (`path` names it in errors).
+    public static func decode(_ data: Data, path: String) throws(ShardError) -> DatasetIndex {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         let index: DatasetIndex

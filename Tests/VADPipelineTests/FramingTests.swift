@@ -37,6 +37,9 @@ import VADPipeline
         // Clamped to the frames that exist.
         #expect(centred.frames(centredIn: 0.5, 2.0, frameCount: 100) == 50..<100)
         #expect(centred.frames(centredIn: 1.5, 2.0, frameCount: 100) == 100..<100)
+        // Absurd times (a fuzzed label file) clamp instead of trapping.
+        #expect(centred.frames(centredIn: 0.5, 1e300, frameCount: 100) == 50..<100)
+        #expect(centred.sampleBoundary(seconds: -1e300) < 0 && centred.sampleBoundary(seconds: .infinity) > 0)
         // Snipped frames are centred at 12.5, 22.5 ... ms.
         #expect(kaldi.frames(centredIn: 0.0, 0.0225, frameCount: 98) == 0..<1)
         #expect(kaldi.frames(centredIn: 0.0, 0.0226, frameCount: 98) == 0..<2)

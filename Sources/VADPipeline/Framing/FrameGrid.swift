@@ -50,9 +50,13 @@ public struct FrameGrid: Equatable, Sendable {
         Double(doubledCentre(frame)) / (2 * sampleRate)
     }
 
-    /// `seconds` as a sample boundary: the nearest whole sample.
+    /// `seconds` as a sample boundary: the nearest whole sample. Times beyond
+    /// about ±10^14 s (which no recording reaches) are clamped, so that a
+    /// label file's absurd time is an ordinary "past the end" error.
     public func sampleBoundary(seconds: Double) -> Int {
-        Int((seconds * sampleRate).rounded())
+        let samples = (seconds * sampleRate).rounded()
+        let limit = Double(Int.max / 4)
+        return Int(min(max(samples, -limit), limit))
     }
 
     /// The frames whose centres lie in `[start, end)` seconds.
