@@ -20,6 +20,12 @@ public struct WrittenShard: Sendable, Equatable {
     public var file: String
     public var bytes: Int
     public var sha256: String
+
+    public init(file: String, bytes: Int, sha256: String) {
+        self.file = file
+        self.bytes = bytes
+        self.sha256 = sha256
+    }
 }
 
 /// Writes one safetensors shard whose tensors grow row by row.

@@ -64,8 +64,12 @@ extension VADPrep {
         @OptionGroup(title: "Output")
         var output: OutputOptionGroup
 
+        @Flag(help: "Continue an interrupted run into the same --out: finished shards that check out are kept.")
+        var resume = false
+
         func validate() throws {
             if len != nil && frames != nil { throw ValidationError("give --len or --frames, not both") }
+            if resume && output.force { throw ValidationError("give --resume or --force, not both") }
             if mode == .whole && (len != nil || frames != nil) { throw ValidationError("--mode whole takes --max-len, not --len or --frames") }
             if [split != nil, validCount != nil, validList != nil].filter({ $0 }).count > 1 {
                 throw ValidationError("give one of --split, --valid-count and --valid-list")
@@ -104,7 +108,7 @@ extension VADPrep {
                     splitOptions.validIDs = try Splitter.readIDList(validList, known: Set(index.utterances.map(\.id)))
                 }
                 report = try Segmenter.run(source: features, output: out, options: options, split: splitOptions,
-                                           jobs: output.jobs, force: output.force) { done, total in
+                                           jobs: output.jobs, force: output.force, resume: resume) { done, total in
                     terminal.progress("segment", done: done, total: total)
                 }
             } catch {

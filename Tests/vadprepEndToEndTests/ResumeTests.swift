@@ -94,4 +94,42 @@ import _VADTestSupport
         #expect(other.status == 1)
         #expect(other.stderr == "vadprep extract: \(output): holds a dataset made with other options; use --force to replace it\n")
     }
+
+    /// `segment --resume` after SIGKILL: the shards finished before the kill
+    /// are kept, the rest written, and both splits match an uninterrupted run.
+    @Test func segmentResumeAfterKillGivesTheSameBytes() throws {
+        let work = TestSupport.TemporaryDirectory()
+        let corpus = try Self.corpus(in: work)
+        #expect(try TestSupport.vadprep(["extract", corpus, "--out", work.file("features"), "--quiet"]).status == 0)
+        let arguments = ["--len", "0.1", "--shard-size", "4k", "--jobs", "1", "--split", "valid=0.2", "--quiet"]
+        #expect(try TestSupport.vadprep(["segment", work.file("features"), "--out", work.file("reference")] + arguments).status == 0)
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestSupport.vadprepExecutable)
+        process.arguments = ["segment", work.file("features"), "--out", work.file("run")] + arguments
+        try process.run()
+        while process.isRunning {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: work.file("run/train"))) ?? []
+            if names.filter({ $0.hasPrefix("shard-") }).count >= 40 { break }
+        }
+        #expect(process.isRunning, "segment ended before 40 shards were written")
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+
+        let plain = try TestSupport.vadprep(["segment", work.file("features"), "--out", work.file("run")] + arguments)
+        #expect(plain.stderr == "vadprep segment: \(work.file("run")): output directory is not empty; use --resume to continue an unfinished dataset in it, or --force to replace it\n")
+        let resumed = try TestSupport.vadprep(["segment", work.file("features"), "--out", work.file("run"), "--resume"] + arguments)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        for side in ["train", "valid"] {
+            let expected = try ExtractCommandTests.contents(work.file("reference/\(side)"))
+            let got = try ExtractCommandTests.contents(work.file("run/\(side)"))
+            #expect(got.keys.sorted() == expected.keys.sorted(), "\(side)")
+            for (name, bytes) in expected { #expect(got[name] == bytes, "\(side)/\(name) differs after resuming") }
+        }
+        // Finished: resuming again changes nothing; other options are refused.
+        #expect(try TestSupport.vadprep(["segment", work.file("features"), "--out", work.file("run"), "--resume"] + arguments).status == 0)
+        let other = try TestSupport.vadprep(["segment", work.file("features"), "--out", work.file("run"), "--resume", "--len", "0.2",
+                                             "--shard-size", "4k", "--split", "valid=0.2", "--quiet"])
+        #expect(other.stderr == "vadprep segment: \(work.file("run/train")): holds segments made with other options or from another source; use --force to replace them\n")
+    }
 }

@@ -40,13 +40,12 @@ struct ExtractJournal {
 
     /// Reads `DIRECTORY/.journal.jsonl`; nil when there is none or its header is unreadable.
     static func read(from directory: String) -> ExtractJournal? {
-        guard let data = FileManager.default.contents(atPath: "\(directory)/\(fileName)") else { return nil }
-        let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true)
         let decoder = JSONDecoder()
-        guard let first = lines.first, let header = try? decoder.decode(Header.self, from: Data(first)) else { return nil }
+        guard let lines = JournalLines.read("\(directory)/\(fileName)"), let first = lines.first,
+              let header = try? decoder.decode(Header.self, from: first) else { return nil }
         var journal = ExtractJournal(header: header)
         for line in lines.dropFirst() {
-            guard let entry = try? decoder.decode(Entry.self, from: Data(line)) else { break }  // cut short by a crash
+            guard let entry = try? decoder.decode(Entry.self, from: line) else { break }  // cut short by a crash
             journal.entries.append(entry)
         }
         return journal
@@ -54,30 +53,12 @@ struct ExtractJournal {
 
     /// Writes the whole journal under a temporary name and renames it into place.
     func write(to directory: String) throws {
-        let file = try AtomicFile(path: "\(directory)/\(ExtractJournal.fileName)")
-        try file.write(Self.line(header))
-        for entry in entries { try file.write(Self.line(entry)) }
-        try file.commit()
+        try JournalLines.write("\(directory)/\(ExtractJournal.fileName)", first: header, rest: entries)
     }
 
     /// Appends `entry` to the journal file and syncs it.
     mutating func append(_ entry: Entry, in directory: String) throws {
         entries.append(entry)
-        let path = "\(directory)/\(ExtractJournal.fileName)"
-        guard let handle = FileHandle(forWritingAtPath: path) else { throw FileError("cannot write", path, reason: "journal missing") }
-        defer { try? handle.close() }
-        do {
-            try handle.seekToEnd()
-            try handle.write(contentsOf: Self.line(entry))
-            try handle.synchronize()
-        } catch {
-            throw FileError("cannot write", path, reason: "\(error.localizedDescription)")
-        }
-    }
-
-    private static func line<T: Encodable>(_ value: T) -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Array(try! encoder.encode(value)) + [0x0A]
+        try JournalLines.append(entry, to: "\(directory)/\(ExtractJournal.fileName)")
     }
 }

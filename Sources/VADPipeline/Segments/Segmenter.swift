@@ -14,8 +14,12 @@ public struct SegmentReport: Sendable {
 /// shards by size, and the shards are written by `jobs` threads, each shard
 /// on its own: the bytes do not depend on the number of threads.
 public enum Segmenter {
+    /// With `resume`, shards an interrupted run finished (listed in each
+    /// directory's journal, their SHA-256 checked) are kept and only the
+    /// others are written: the result is the bytes of an uninterrupted run.
     public static func run(source: String, output: String, options: SegmentOptions, split: SplitOptions,
-                           jobs: Int, force: Bool, progress: @escaping (Int, Int) -> Void = { _, _ in }) throws -> SegmentReport {
+                           jobs: Int, force: Bool, resume: Bool = false,
+                           progress: @escaping (Int, Int) -> Void = { _, _ in }) throws -> SegmentReport {
         if let problem = options.problems().first { throw PipelineError(problem) }
         let dataset = try Dataset(directory: source)
         guard dataset.index.kind == "features" else {
@@ -29,14 +33,34 @@ public enum Segmenter {
         if split.isSplit {
             let (train, valid) = Splitter.split(ids: ids, options: split, seed: options.seed)
             sides = [("train", train), ("valid", valid)]
-            try OutputDirectory.prepare(output, force: force, ownedSubdirectories: ["train", "valid"])
+            if !resume { try OutputDirectory.prepare(output, force: force, ownedSubdirectories: ["train", "valid"], resumable: true) }
         }
         var report = SegmentReport(datasets: [])
         for (name, members) in sides {
             let directory = name.map { "\(output)/\($0)" } ?? output
-            try OutputDirectory.prepare(directory, force: force)
+            let header = JSONValue.object(["source_index_sha256": .string(sourceHash), "segment": JSONValue(encoding: options),
+                                           "split": JSONValue(encoding: split), "side": name.map { .string($0) } ?? .null])
+            var journal = SegmentJournal(header: header)
+            if resume, FileSystem.isDirectory(directory) {
+                if let index = try? DatasetIndex.read(from: directory), !FileSystem.exists("\(directory)/\(SegmentJournal.fileName)") {
+                    guard index.segments?.sourceIndexSha256 == sourceHash,
+                          index.options["segment"] == JSONValue(encoding: options) else {
+                        throw PipelineError("\(directory): holds segments made with other options or from another source; use --force to replace them")
+                    }
+                    report.datasets.append((name, directory, index))
+                    continue
+                }
+                guard let found = SegmentJournal.resume(in: directory, header: header) else {
+                    throw PipelineError("\(directory): nothing to resume there (no journal of this segmentation); use --force to start over")
+                }
+                journal = found
+            } else {
+                try OutputDirectory.prepare(directory, force: force, resumable: true)
+            }
+            try journal.write(to: directory)
             let index = try write(dataset: dataset, members: members, split: name, to: directory, options: options,
-                                  splitOptions: split, sourceHash: sourceHash, jobs: jobs, progress: progress)
+                                  splitOptions: split, sourceHash: sourceHash, jobs: jobs, journal: &journal, progress: progress)
+            FileSystem.remove("\(directory)/\(SegmentJournal.fileName)")
             report.datasets.append((name, directory, index))
         }
         return report
@@ -44,7 +68,8 @@ public enum Segmenter {
 
     private static func write(dataset: Dataset, members: [Int], split: String?, to directory: String,
                               options: SegmentOptions, splitOptions: SplitOptions, sourceHash: String,
-                              jobs: Int, progress: @escaping (Int, Int) -> Void) throws -> DatasetIndex {
+                              jobs: Int, journal: inout SegmentJournal,
+                              progress: @escaping (Int, Int) -> Void) throws -> DatasetIndex {
         let source = dataset.index
         let utterances = members.map { (index: $0, id: source.utterances[$0].id, frames: source.utterances[$0].frames) }
         let (plans, dropped) = SegmentPlanner.plan(utterances, options: options)
@@ -62,10 +87,15 @@ public enum Segmenter {
         let ranges = shards
 
         let metadata = layout.metadata(source: source, options: options)
+        let finished = Dictionary(uniqueKeysWithValues: journal.entries.map { ($0.number, $0.shard) })
         let results = OrderedWork<Result<WrittenShard, Error>>(count: shards.count, window: max(shards.count, 1))
         for _ in 0..<max(1, min(jobs, shards.count)) {
             Thread {
                 while let number = results.claim() {
+                    if let done = finished[number] {  // written by an interrupted run, checked when resuming
+                        results.deliver(number, .success(WrittenShard(file: done.file, bytes: done.bytes, sha256: done.sha256)))
+                        continue
+                    }
                     let name = "shard-" + String(number).leftPadded(to: 5) + ".safetensors"
                     results.deliver(number, Result { try layout.write(plans[ranges[number]], from: dataset, directory: directory,
                                                                       fileName: name, metadata: metadata) })
@@ -82,6 +112,10 @@ public enum Segmenter {
                 let segment = plans[shards[number]]
                 records.append(ShardRecord(file: written.file, bytes: written.bytes, sha256: written.sha256,
                                            utterances: segment.count, frames: segment.reduce(0) { $0 + $1.frames }))
+                if finished[number] == nil && failure == nil {
+                    do { try journal.append(SegmentJournal.Entry(number: number, shard: records.last!), in: directory) }
+                    catch { failure = error }
+                }
                 for (row, plan) in segment.enumerated() {
                     let utterance = source.utterances[plan.utterance]
                     let labels = try dataset.utterance(plan.utterance).labels
@@ -105,8 +139,8 @@ public enum Segmenter {
         }
         results.cancel()
         if let failure {
-            for record in records { FileSystem.remove("\(directory)/\(record.file)") }
-            throw failure
+            // Finished shards stay, listed in the journal, for --resume.
+            throw PipelineError("\(failure); the finished shards are kept: run the same command with --resume to continue")
         }
 
         var statistics = FeatureStatistics(dimension: source.featureDim)
