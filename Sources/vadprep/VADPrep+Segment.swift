@@ -107,14 +107,16 @@ extension VADPrep {
                 if let validList {
                     splitOptions.validIDs = try Splitter.readIDList(validList, known: Set(index.utterances.map(\.id)))
                 }
+                Interruption.install()
                 report = try Segmenter.run(source: features, output: out, options: options, split: splitOptions,
-                                           jobs: output.jobs, force: output.force, resume: resume) { done, total in
+                                           jobs: output.jobs, force: output.force, resume: resume,
+                                           shouldStop: { Interruption.requested }) { done, total in
                     terminal.progress("segment", done: done, total: total)
                 }
             } catch {
                 terminal.endProgress()
                 Terminal.warn("vadprep segment: \(error)")
-                throw ExitCode(1)
+                throw ExitCode((error as? PipelineError)?.status ?? 1)
             }
             terminal.endProgress()
             guard !output.quiet else { return }

@@ -95,9 +95,12 @@ import _VADTestSupport
         #expect(other.stderr == "vadprep extract: \(output): holds a dataset made with other options; use --force to replace it\n")
     }
 
-    /// `segment --resume` after SIGKILL: the shards finished before the kill
-    /// are kept, the rest written, and both splits match an uninterrupted run.
-    @Test func segmentResumeAfterKillGivesTheSameBytes() throws {
+    /// `segment --resume` after SIGKILL or SIGINT (which stops cleanly: exit
+    /// 130, finished shards and journal kept, nothing temporary): the shards
+    /// finished before are kept, the rest written, and both splits match an
+    /// uninterrupted run.
+    @Test(arguments: [SIGKILL, SIGINT])
+    func segmentResumeAfterStopGivesTheSameBytes(signal: Int32) throws {
         let work = TestSupport.TemporaryDirectory()
         let corpus = try Self.corpus(in: work)
         #expect(try TestSupport.vadprep(["extract", corpus, "--out", work.file("features"), "--quiet"]).status == 0)
@@ -107,14 +110,20 @@ import _VADTestSupport
         let process = Process()
         process.executableURL = URL(fileURLWithPath: TestSupport.vadprepExecutable)
         process.arguments = ["segment", work.file("features"), "--out", work.file("run")] + arguments
+        process.standardError = FileHandle.nullDevice
         try process.run()
         while process.isRunning {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: work.file("run/train"))) ?? []
             if names.filter({ $0.hasPrefix("shard-") }).count >= 40 { break }
         }
         #expect(process.isRunning, "segment ended before 40 shards were written")
-        kill(process.processIdentifier, SIGKILL)
+        kill(process.processIdentifier, signal)
         process.waitUntilExit()
+        if signal == SIGINT {
+            #expect(process.terminationStatus == 130)
+            let left = try FileManager.default.contentsOfDirectory(atPath: work.file("run/train"))
+            #expect(left.allSatisfy { $0 == ".journal.jsonl" || ($0.hasPrefix("shard-") && $0.hasSuffix(".safetensors")) }, "\(left)")
+        }
 
         let plain = try TestSupport.vadprep(["segment", work.file("features"), "--out", work.file("run")] + arguments)
         #expect(plain.stderr == "vadprep segment: \(work.file("run")): output directory is not empty; use --resume to continue an unfinished dataset in it, or --force to replace it\n")

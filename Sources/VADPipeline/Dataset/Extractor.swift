@@ -243,4 +243,14 @@ final class OrderedWork<Result: Sendable>: @unchecked Sendable {
         condition.broadcast()
         condition.unlock()
     }
+
+    /// Stops handing out items and returns how many were handed out (their
+    /// results can still be taken).
+    func cancelAndCountClaimed() -> Int {
+        condition.lock()
+        defer { condition.unlock() }
+        cancelled = true
+        condition.broadcast()
+        return nextClaim
+    }
 }

@@ -18,7 +18,7 @@ public enum Segmenter {
     /// directory's journal, their SHA-256 checked) are kept and only the
     /// others are written: the result is the bytes of an uninterrupted run.
     public static func run(source: String, output: String, options: SegmentOptions, split: SplitOptions,
-                           jobs: Int, force: Bool, resume: Bool = false,
+                           jobs: Int, force: Bool, resume: Bool = false, shouldStop: @escaping () -> Bool = { false },
                            progress: @escaping (Int, Int) -> Void = { _, _ in }) throws -> SegmentReport {
         if let problem = options.problems().first { throw PipelineError(problem) }
         let dataset = try Dataset(directory: source)
@@ -59,7 +59,8 @@ public enum Segmenter {
             }
             try journal.write(to: directory)
             let index = try write(dataset: dataset, members: members, split: name, to: directory, options: options,
-                                  splitOptions: split, sourceHash: sourceHash, jobs: jobs, journal: &journal, progress: progress)
+                                  splitOptions: split, sourceHash: sourceHash, jobs: jobs, journal: &journal,
+                                  shouldStop: shouldStop, progress: progress)
             FileSystem.remove("\(directory)/\(SegmentJournal.fileName)")
             report.datasets.append((name, directory, index))
         }
@@ -68,7 +69,7 @@ public enum Segmenter {
 
     private static func write(dataset: Dataset, members: [Int], split: String?, to directory: String,
                               options: SegmentOptions, splitOptions: SplitOptions, sourceHash: String,
-                              jobs: Int, journal: inout SegmentJournal,
+                              jobs: Int, journal: inout SegmentJournal, shouldStop: () -> Bool,
                               progress: @escaping (Int, Int) -> Void) throws -> DatasetIndex {
         let source = dataset.index
         let utterances = members.map { (index: $0, id: source.utterances[$0].id, frames: source.utterances[$0].frames) }
@@ -106,7 +107,12 @@ public enum Segmenter {
         var rows: [UtteranceRecord] = []
         var speechFrames = 0, nonSpeechFrames = 0
         var failure: Error?
-        for number in shards.indices {
+        var end = shards.count
+        var number = 0
+        while number < end {
+            // On a stop request, no new shard is started; those being written finish and are journalled.
+            if end == shards.count && shouldStop() { end = results.cancelAndCountClaimed() }
+            defer { number += 1 }
             switch results.take(number) {
             case .success(let written):
                 let segment = plans[shards[number]]
@@ -138,6 +144,10 @@ public enum Segmenter {
             progress(number + 1, shards.count)
         }
         results.cancel()
+        if end < shards.count {
+            throw PipelineError("interrupted after \(end) of \(shards.count) shards of \(directory); the finished ones are kept: run the same command with --resume to continue",
+                                status: 130)
+        }
         if let failure {
             // Finished shards stay, listed in the journal, for --resume.
             throw PipelineError("\(failure); the finished shards are kept: run the same command with --resume to continue")
