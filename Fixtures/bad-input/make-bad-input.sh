@@ -3,8 +3,9 @@
 # (valid/: every sample format, several containers, rates and channel
 # counts, 0.1 s, silence, full-scale clipping, a WAV with an extra chunk and
 # one with the 0xFFFFFFFF sizes streaming writers leave) and input it must
-# reject with a message naming the file (invalid/). Every recording has a
-# label file, so a rejection is about the audio. Deterministic (sox -R -D).
+# reject with a message naming the file (invalid/), each with a good label
+# file so that the rejection is about the audio; and good audio with a bad
+# label file of every kind (bad-labels/). Deterministic (sox -R -D).
 #
 #   Fixtures/bad-input/make-bad-input.sh OUT_DIR      (needs sox)
 set -euo pipefail
@@ -73,3 +74,21 @@ cp "$v/pcm-s16-16k.wav" "$i/unreadable.wav"; chmod 000 "$i/unreadable.wav"
 for file in "$v"/* "$i"/*; do
     printf '0.010\t0.050\tspeech\n' > "${file%.*}.txt"
 done
+
+# Valid audio (0.5 s at 16 kHz: 50 frames) with a bad label file of each kind.
+l="$out/bad-labels"
+mkdir -p "$l"
+label() { cp "$v/pcm-s16-16k.wav" "$l/$1.wav"; printf "$2" > "$l/$1.$3"; }
+label one-field          '0.1\n'                                   lab
+label start-not-a-number 'zero 0.2\n'                              lab
+label end-not-a-number   '0.1 0.2x\n'                              lab
+label end-before-start   '0.3\t0.2\tspeech\n'                      txt
+label negative-start     '0.1 0.2\n-0.1 0.2\n'                     lab
+label nan-end            '0.1\tnan\tspeech\n'                      txt
+label past-the-end       '0.1 0.2\n0.3 0.9\n'                      lab
+label rttm-short-line    'SPEAKER rttm-short-line 1 0.1\n'          rttm
+label rttm-negative      'SPEAKER rttm-negative 1 0.1 -0.2 <NA> <NA> s <NA> <NA>\n' rttm
+label rttm-other-file    'SPEAKER somebody-else 1 0.1 0.2 <NA> <NA> s <NA> <NA>\n' rttm
+label frames-bad-token   '0\n1\n2\n'                              frames
+label frames-too-few     '0\n1\n1\n'                              frames
+cp "$v/pcm-s16-16k.wav" "$l/not-utf8.wav"; printf '0.1 0.2 \xff\xfe\n' > "$l/not-utf8.lab"

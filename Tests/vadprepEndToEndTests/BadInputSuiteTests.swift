@@ -4,8 +4,9 @@ import VADShards
 import _VADTestSupport
 
 /// The bad-input suite made by `Fixtures/bad-input/make-bad-input.sh`: in one
-/// run, every valid recording is extracted and every invalid one is
-/// rejected with its exact message, naming the file.
+/// run, every valid recording is extracted and every invalid recording or
+/// bad label file is rejected with its exact message, naming the file (and
+/// the line).
 @Suite struct BadInputSuiteTests {
     static let valid = ["aiff-96k", "alaw-8k", "clipped", "extra-chunk", "flac-11k", "float32-32k", "float64-22k",
                         "pcm-s16-16k", "pcm-s24-44k", "pcm-s32-48k", "pcm-u8-8k", "short-0.1s", "silence",
@@ -30,6 +31,25 @@ import _VADTestSupport
         return messages
     }
 
+    /// Good audio with a bad label file, by file: the message names the label file and line.
+    static func badLabels(_ path: (String) -> String) -> [String: String] {
+        [
+            "end-before-start.wav": "\(path("end-before-start.txt")):1: end time 0.2 is before start time 0.3",
+            "end-not-a-number.wav": "\(path("end-not-a-number.lab")):1: end time is not a number: \"0.2x\"",
+            "frames-bad-token.wav": "\(path("frames-bad-token.frames")):3: frame label must be 0 or 1, found \"2\"",
+            "frames-too-few.wav": "\(path("frames-too-few.frames")):3: has 3 frame labels but the audio has 50 frames (0.5 s at a 10.0 ms shift)",
+            "nan-end.wav": "\(path("nan-end.txt")):1: end time is not a number: \"nan\"",
+            "negative-start.wav": "\(path("negative-start.lab")):2: start time -0.1 is negative",
+            "not-utf8.wav": "\(path("not-utf8.lab")): label file is not UTF-8 text",
+            "one-field.wav": "\(path("one-field.lab")):1: expected \"start end [label]\", found \"0.1\"",
+            "past-the-end.wav": "\(path("past-the-end.lab")):2: segment 0.3-0.9 s ends after the audio (0.5 s)",
+            "rttm-negative.wav": "\(path("rttm-negative.rttm")):1: duration -0.2 is negative",
+            "rttm-other-file.wav": "\(path("rttm-other-file.rttm")): has no SPEAKER lines for \"rttm-other-file\" (it names somebody-else)",
+            "rttm-short-line.wav": "\(path("rttm-short-line.rttm")):1: expected an RTTM line \"TYPE FILE CHANNEL START DURATION ...\", found \"SPEAKER rttm-short-line 1 0.1\"",
+            "start-not-a-number.wav": "\(path("start-not-a-number.lab")):1: start time is not a number: \"zero\"",
+        ]
+    }
+
     @Test func everyCaseHasItsOutcome() throws {
         let work = TestSupport.TemporaryDirectory()
         let suite = work.file("suite")
@@ -46,8 +66,10 @@ import _VADTestSupport
         var accepted = Self.valid.map { "valid/\($0)" }
         if getuid() == 0 { accepted.append("invalid/unreadable") }
         #expect(index.utterances.map(\.id).sorted() == accepted.sorted())
-        let expected = Self.rejected { "\(suite)/invalid/\($0)" }
-        let got = Dictionary(uniqueKeysWithValues: index.failures.map { (($0.source as NSString).lastPathComponent, $0.error) })
+        var expected: [String: String] = [:]
+        for (file, message) in Self.rejected({ "\(suite)/invalid/\($0)" }) { expected["invalid/\(file)"] = message }
+        for (file, message) in Self.badLabels({ "\(suite)/bad-labels/\($0)" }) { expected["bad-labels/\(file)"] = message }
+        let got = Dictionary(uniqueKeysWithValues: index.failures.map { ($0.source, $0.error) })
         #expect(got.keys.sorted() == expected.keys.sorted())
         for (file, message) in expected { #expect(got[file] == message, "\(file)") }
         // The same messages, in corpus order, on standard error.
