@@ -10,6 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/// The 64 round constants K of FIPS 180-4, 4.2.2 (shared with the portable Swift code).
+const uint32_t *csha256_round_constants(void);
+
 /// 1 when this processor has the SHA extensions (and SSSE3 and SSE4.1), else 0.
 int csha256_has_sha_extensions(void);
 

@@ -33,7 +33,7 @@ final class DatasetWriter {
     /// A writer whose first shard is `shard-00000`, or that continues after
     /// the shards, utterances and statistics of an interrupted run.
     init(directory: String, options: ExtractOptions, rawLayout: RawFrameLayout?,
-         continuing journal: [ExtractJournal.Entry] = []) {
+         continuing journal: [ExtractJournalEntry] = []) {
         self.directory = directory
         self.options = options
         self.rawLayout = rawLayout

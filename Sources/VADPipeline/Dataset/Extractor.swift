@@ -57,7 +57,7 @@ public enum Extractor {
         }
         let labels = try LabelResolver(corpus: corpus, options: options.labels)
         _ = try UtteranceProcessor(options: options, labels: labels)  // fail fast on impossible feature options
-        let header = ExtractJournal.Header(options: options.jsonValue(), corpusDigest: ExtractJournal.digest(of: items))
+        let header = ExtractJournalHeader(options: options.jsonValue(), corpus: items)
         var journal: ExtractJournal
         if resume, let continued = try resumable(output, header: header) {
             if case .finished(let index) = continued { return ExtractReport(index: index, files: items.count) }
@@ -110,7 +110,7 @@ public enum Extractor {
                     if writer.shardIsFull {
                         let record = try writer.closeShard()
                         let utterances = Array(writer.utterances.suffix(record.utterances))
-                        try journal.append(ExtractJournal.Entry(shard: record, utterances: utterances,
+                        try journal.append(ExtractJournalEntry(shard: record, utterances: utterances,
                                                                 failures: Array(failures[failuresJournalled...]),
                                                                 nextItem: index, statistics: writer.statistics), in: output)
                         failuresJournalled = failures.count
@@ -149,7 +149,7 @@ public enum Extractor {
     /// What `--resume` finds in `output`: a finished dataset, an unfinished one
     /// (its journal cut to the shards that check out, every other file of
     /// ours removed), or nothing to resume (nil: start afresh).
-    private static func resumable(_ output: String, header: ExtractJournal.Header) throws -> Resumable? {
+    private static func resumable(_ output: String, header: ExtractJournalHeader) throws -> Resumable? {
         guard FileSystem.isDirectory(output) else { return nil }
         guard var journal = ExtractJournal.read(from: output) else {
             if FileSystem.exists("\(output)/\(DatasetIndex.fileName)") {

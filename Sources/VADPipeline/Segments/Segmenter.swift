@@ -119,7 +119,7 @@ public enum Segmenter {
                 records.append(ShardRecord(file: written.file, bytes: written.bytes, sha256: written.sha256,
                                            utterances: segment.count, frames: segment.reduce(0) { $0 + $1.frames }))
                 if finished[number] == nil && failure == nil {
-                    do { try journal.append(SegmentJournal.Entry(number: number, shard: records.last!), in: directory) }
+                    do { try journal.append(SegmentJournalEntry(number: number, shard: records.last!), in: directory) }
                     catch { failure = error }
                 }
                 for (row, plan) in segment.enumerated() {
