@@ -177,18 +177,23 @@ public enum FileSystem {
 
     /// SHA-256 of the file at `path`, read in 1 MiB blocks.
     public static func sha256(ofFile path: String) throws -> String {
+        var hash = SHA256()
+        try readChunks(path) { hash.update($0) }
+        return hash.hexDigest()
+    }
+
+    /// Hands the file at `path` to `body` in order, in blocks of at most 1 MiB.
+    public static func readChunks(_ path: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         if descriptor < 0 { throw FileError("cannot open", path) }
         defer { close(descriptor) }
-        var hash = SHA256()
         let block = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         defer { block.deallocate() }
         while true {
             let got = read(descriptor, block.baseAddress, block.count)
             if got < 0 { if errno == EINTR { continue }; throw FileError("cannot read", path) }
             if got == 0 { break }
-            hash.update(UnsafeRawBufferPointer(rebasing: block[0..<got]))
+            try body(UnsafeRawBufferPointer(rebasing: block[0..<got]))
         }
-        return hash.hexDigest()
     }
 }

@@ -123,13 +123,14 @@ private final class Spool {
         }
     }
 
-    /// Hands every byte, in order, to `body`, in chunks.
+    /// Hands every byte, in order, to `body`, in chunks of at most 1 MiB
+    /// (read, not mapped: a mapping of the whole spool would count, page by
+    /// page, towards the process's resident memory).
     func drain(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         if let file {
             try file.commit()
             self.file = nil
-            let mapped = try MappedFile(path: path)
-            try body(mapped.bytes)
+            try FileSystem.readChunks(path, body)
         }
         try memory.withUnsafeBytes { raw in try body(raw) }
     }
