@@ -37,10 +37,10 @@ build_vadprep() {
     export VADPREP
 }
 
-# Creates (once) the virtualenv at $ROOT/.build-venv with REQUIREMENTS installed,
-# and sets PYTHON to its interpreter.
+# Creates (once) a virtualenv (VENV, default $ROOT/.build-venv) with
+# REQUIREMENTS installed, and sets PYTHON to its interpreter.
 python_venv() {
-    local requirements="$1" venv="$ROOT/.build-venv"
+    local requirements="$1" venv="${2:-$ROOT/.build-venv}"
     if [ ! -x "$venv/bin/python" ]; then
         say "creating the Python virtualenv $venv"
         python3 -m venv "$venv"

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Extraction speed and memory, vadprep against its peers, in one run on the
+# same files: a fixed benchmark corpus (48 recordings, about 10 minutes of
+# 16 kHz mono audio in files of 2-30 s, made by make-corpus.sh and converted),
+# each command timed as a whole process REPEATS times (minimum and median
+# wall time, to 0.1 ms; peak RSS), the peers also in-process (imports excluded), all
+# computing 20 MFCCs with deltas. Single-threaded runs are pinned to core 0.
+#
+#   Pipelines/bench.sh [REPEATS]      (default 5)
+source "$(dirname "$0")/common.sh"
+repeats="${1:-5}"
+ensure_system_packages
+build_vadprep release
+work="$ROOT/.build-bench"
+mkdir -p "$work"
+
+corpus="$work/corpus"
+if [ ! -f "$corpus/.done" ]; then
+    say "generating the benchmark corpus"
+    rm -rf "$work/raw" "$corpus"
+    "$ROOT/Pipelines/make-corpus.sh" "$work/raw" --count 48 --seed 7 --min-seconds 2 --max-seconds 30 --quiet >/dev/null
+    while IFS= read -r file; do
+        target="$corpus/${file#$work/raw/}"
+        target="${target%.*}.wav"
+        mkdir -p "$(dirname "$target")"
+        sox -R -D "$file" -r 16000 -c 1 -b 16 "$target"
+        cp "${file%.*}.txt" "${target%.wav}.txt"
+    done < <(find "$work/raw" -name '*.wav' -o -name '*.flac' | sort)
+    touch "$corpus/.done"
+fi
+find "$corpus" -name '*.wav' | sort > "$work/files.txt"
+audio=$(while read -r f; do soxi -D "$f"; done < "$work/files.txt" | awk '{ s += $1 } END { printf "%.1f", s }')
+
+say "peers' virtualenv"
+python_venv "$ROOT/Pipelines/python/requirements-bench.txt" "$work/venv"
+peers=(knf librosa psf)
+if "$PYTHON" -m pip install -q --disable-pip-version-check -r "$ROOT/Pipelines/python/requirements-torch.txt" >/dev/null 2>&1 \
+    && "$PYTHON" -m pip install -q --disable-pip-version-check --no-deps torchaudio==2.11.0 >/dev/null 2>&1 \
+    && "$PYTHON" -c "import torchaudio" >/dev/null 2>&1; then
+    peers+=(torchaudio)
+else
+    torchaudio_note="torchaudio: not measured (torchaudio 2.11.0, the newest on PyPI, does not load with the CPU torch 2.13 available here)"
+fi
+
+# measure NAME COMMAND...: REPEATS whole-process runs; prints "NAME min median rss_mb".
+measure() {
+    local name="$1"; shift
+    local times=() rss=0 t m
+    local start end
+    for _ in $(seq "$repeats"); do
+        start=$EPOCHREALTIME
+        /usr/bin/time -f "%M" -o "$work/time.txt" "$@" > "$work/last.out"
+        end=$EPOCHREALTIME
+        read -r m < "$work/time.txt"
+        t=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.4f", b - a }')
+        times+=("$t")
+        [ "$m" -gt "$rss" ] && rss=$m
+    done
+    printf '%s\n' "${times[@]}" | sort -n | awk -v n="$name" -v r="$rss" '{ a[NR] = $1 } END { printf "%s\t%s\t%s\t%.0f\n", n, a[1], a[int((NR + 1) / 2)], r / 1024 }'
+}
+
+say "timing ($repeats runs each)"
+out="$work/out"
+{
+    measure "vadprep extract --jobs 1" taskset -c 0 "$VADPREP" extract "$corpus" --out "$out" --force --quiet --jobs 1
+    measure "vadprep extract --jobs 2" "$VADPREP" extract "$corpus" --out "$out" --force --quiet --jobs 2
+    measure "vadprep extract --jobs 1 --raw-frames" taskset -c 0 "$VADPREP" extract "$corpus" --out "$out" --force --quiet --jobs 1 --raw-frames
+    measure "vadprep extract --jobs 2 --raw-frames" "$VADPREP" extract "$corpus" --out "$out" --force --quiet --jobs 2 --raw-frames
+    for peer in "${peers[@]}"; do
+        measure "$peer (whole process)" env OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 NUMBA_NUM_THREADS=1 \
+            taskset -c 0 "$PYTHON" "$ROOT/Pipelines/python/peers.py" "$peer" "$work/files.txt"
+        # The same work timed inside the process (imports and a warm-up excluded).
+        env OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 NUMBA_NUM_THREADS=1 taskset -c 0 \
+            "$PYTHON" "$ROOT/Pipelines/python/peers.py" "$peer" "$work/files.txt" --row
+    done
+} > "$work/results.tsv"
+
+base=$(awk -F'\t' 'NR == 1 { print $2 }' "$work/results.tsv")
+printf '\nbenchmark corpus: %s files, %s s of audio; %s; %s cores; vadprep %s\n' "$(wc -l < "$work/files.txt")" "$audio" \
+    "$(date -u +%F)" "$(nproc)" "$("$VADPREP" --version)"
+printf '%-46s %9s %9s %10s %16s %8s\n' "command" "min s" "median s" "x realtime" "vs vadprep -j1" "RSS MB"
+awk -F'\t' -v audio="$audio" -v base="$base" '{
+    printf "%-46s %9.3f %9.3f %10.0f %15.2fx %8s\n", $1, $2, $3, audio / $2, base / $2, $4 }' "$work/results.tsv"
+[ -n "${torchaudio_note:-}" ] && echo "$torchaudio_note"
+
+say "memory: one file of one hour, and the corpus ten times over"
+if [ ! -f "$work/hour/hour.wav" ]; then
+    mkdir -p "$work/hour"
+    sox -R -D -n -r 16000 -b 16 -c 1 "$work/hour/hour.wav" synth 3600 pinknoise vol 0.3
+    printf '10\t3000\tspeech\n' > "$work/hour/hour.txt"
+fi
+rm -rf "$work/tenfold"; mkdir -p "$work/tenfold"
+for k in $(seq 10); do cp -al "$corpus" "$work/tenfold/copy$k"; done
+for set in "one-hour file:$work/hour" "benchmark corpus:$corpus" "corpus x10:$work/tenfold"; do
+    /usr/bin/time -f "%M" -o "$work/time.txt" "$VADPREP" extract "${set#*:}" --out "$out" --force --quiet --jobs 2
+    printf '%-20s peak RSS %6.0f MB (--jobs 2)\n' "${set%%:*}" "$(awk '{ print $1 / 1024 }' "$work/time.txt")"
+done
