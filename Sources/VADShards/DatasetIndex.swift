@@ -264,6 +264,12 @@ public struct ShardRecord: Codable, Equatable, Sendable {
         self.utterances = utterances
         self.frames = frames
     }
+
+    /// Whether `DIRECTORY/file` is still this shard: the recorded size and SHA-256.
+    public func isIntact(in directory: String) -> Bool {
+        let path = "\(directory)/\(file)"
+        return FileSystem.size(path) == bytes && (try? FileSystem.sha256(ofFile: path)) == sha256
+    }
 }
 
 /// One utterance (a whole recording) of a dataset.

@@ -168,13 +168,7 @@ public enum Extractor {
             throw PipelineError("\(output): the corpus has changed since the unfinished dataset there was started; use --force to start over")
         }
         // Keep the longest run of journalled shards whose bytes check out.
-        var kept = 0
-        for entry in journal.entries {
-            let path = "\(output)/\(entry.shard.file)"
-            guard FileSystem.size(path) == entry.shard.bytes,
-                  (try? FileSystem.sha256(ofFile: path)) == entry.shard.sha256 else { break }
-            kept += 1
-        }
+        let kept = journal.entries.prefix { $0.shard.isIntact(in: output) }.count
         journal.entries.removeLast(journal.entries.count - kept)
         let keep = Set(journal.entries.map(\.shard.file) + [ExtractJournal.fileName])
         for name in (try? FileManager.default.contentsOfDirectory(atPath: output)) ?? [] where !keep.contains(name) {

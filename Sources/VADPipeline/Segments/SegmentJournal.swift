@@ -18,10 +18,7 @@ extension Journal where Header == JSONValue, Entry == SegmentJournalEntry {
     /// shards whose size and SHA-256 check out; every other file is removed.
     static func resume(in directory: String, header: JSONValue) -> SegmentJournal? {
         guard var journal = read(from: directory), journal.header == header else { return nil }
-        journal.entries = journal.entries.filter { entry in
-            let path = "\(directory)/\(entry.shard.file)"
-            return FileSystem.size(path) == entry.shard.bytes && (try? FileSystem.sha256(ofFile: path)) == entry.shard.sha256
-        }
+        journal.entries = journal.entries.filter { $0.shard.isIntact(in: directory) }
         let keep = Set(journal.entries.map(\.shard.file) + [fileName])
         for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where !keep.contains(name) {
             FileSystem.remove("\(directory)/\(name)")

@@ -126,17 +126,19 @@ public enum Segmenter {
                     let utterance = source.utterances[plan.utterance]
                     let labels = try dataset.utterance(plan.utterance).labels
                     let real = labels[plan.startFrame..<(plan.startFrame + plan.frames)]
-                    speechFrames += real.filter { $0 == FrameLabel.speech }.count
+                    let speech = real.filter { $0 == FrameLabel.speech }.count
+                    speechFrames += speech
                     nonSpeechFrames += real.filter { $0 == FrameLabel.nonSpeech }.count
                     let labelled = utterance.speechFraction != nil
-                    rows.append(UtteranceRecord(
+                    var record = UtteranceRecord(
                         id: utterance.id, source: utterance.source, labelSource: utterance.labelSource, shard: number, row: row,
                         frames: plan.frames, durationSeconds: Double(plan.frames) * source.frameShiftSeconds,
-                        speechFraction: labelled && plan.frames > 0 ? Double(real.filter { $0 == 1 }.count) / Double(plan.frames) : nil,
-                        sourceSampleRate: utterance.sourceSampleRate, sourceChannels: utterance.sourceChannels))
-                    rows[rows.count - 1].startFrame = plan.startFrame
-                    rows[rows.count - 1].paddedFrames = layout.isFixed ? plan.paddedFrames : nil
-                    rows[rows.count - 1].epoch = options.mode == .random ? plan.epoch : nil
+                        speechFraction: labelled && plan.frames > 0 ? Double(speech) / Double(plan.frames) : nil,
+                        sourceSampleRate: utterance.sourceSampleRate, sourceChannels: utterance.sourceChannels)
+                    record.startFrame = plan.startFrame
+                    record.paddedFrames = layout.isFixed ? plan.paddedFrames : nil
+                    record.epoch = options.mode == .random ? plan.epoch : nil
+                    rows.append(record)
                 }
             case .failure(let error):
                 failure = failure ?? error
