@@ -44,6 +44,8 @@ public struct DatasetIndex: Codable, Equatable, Sendable {
     public var utterances: [UtteranceRecord]
     /// Input files that could not be processed, with the reason.
     public var failures: [FailureRecord]
+    /// Set on one part of a partitioned extraction (`extract --part K/N`).
+    public var part: PartInfo?
     /// SHA-256 of the index file itself, computed with these 64 digits set to
     /// "0": any changed byte of index.json is detected. Set by `encoded()`.
     public var indexSha256: String?
@@ -353,6 +355,26 @@ public struct SegmentInfo: Codable, Equatable, Sendable {
     }
 
     public var isFixedLength: Bool { layout == "fixed" }
+}
+
+/// Which part of a partitioned corpus a dataset holds. Every part of one
+/// partition records the same `count` and the same whole-corpus listing.
+public struct PartInfo: Codable, Equatable, Sendable {
+    /// The part, from 0.
+    public var index: Int
+    /// Parts in the partition.
+    public var count: Int
+    /// Recordings in the whole corpus listing.
+    public var corpusFiles: Int
+    /// SHA-256 of the whole corpus listing (relative paths, one per line).
+    public var corpusDigest: String
+
+    public init(index: Int, count: Int, corpusFiles: Int, corpusDigest: String) {
+        self.index = index
+        self.count = count
+        self.corpusFiles = corpusFiles
+        self.corpusDigest = corpusDigest
+    }
 }
 
 /// An input file that could not be processed.

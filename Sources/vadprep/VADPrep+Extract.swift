@@ -58,8 +58,16 @@ extension VADPrep {
         @Flag(help: "Continue an interrupted run into the same --out: finished shards that check out are kept.")
         var resume = false
 
+        @Option(help: ArgumentHelp(
+            "Extract only part K of N (K from 0, as a Slurm array task id): contiguous runs of the sorted listing with equal hours of audio, judged from the file headers. Join the parts with `vadprep merge`.",
+            valueName: "K/N"))
+        var part: String?
+
         func validate() throws {
             if resume && output.force { throw ValidationError("give --resume or --force, not both") }
+            if let part, CorpusPart(part) == nil {
+                throw ValidationError("--part \(part): expected K/N with 0 ≤ K < N, e.g. --part 0/4 … --part 3/4")
+            }
             if let problem = try options().problems().first { throw ValidationError(problem) }
         }
 
@@ -90,7 +98,7 @@ extension VADPrep {
             Interruption.install()
             do {
                 report = try Extractor.run(corpus: corpus, output: out, options: options(), jobs: output.jobs, force: output.force,
-                                           resume: resume, shouldStop: { Interruption.requested }) { step in
+                                           resume: resume, part: part.flatMap(CorpusPart.init), shouldStop: { Interruption.requested }) { step in
                     terminal.progress("extract", done: step.filesDone, total: step.filesTotal,
                                       detail: String(format: "%.0f s of audio, %d failed", step.audioSeconds, step.failures))
                 }
@@ -112,8 +120,9 @@ extension VADPrep {
                 let speech = index.statistics.labelledFrames > 0
                     ? String(format: ", %.1f %% speech", 100 * Double(index.statistics.speechFrames) / Double(index.statistics.labelledFrames)) : ""
                 let bytes = index.shards.reduce(0) { $0 + $1.bytes }
-                print(String(format: "extracted %d of %d files: %.3f h of audio, %d frames%@ in %.2f s (%.0f× real time) -> %@ (%d shard%@, %@)",
-                             index.utterances.count, report.files, hours, index.statistics.frames, speech, wall,
+                let part = self.part.map { " (part \($0))" } ?? ""
+                print(String(format: "extracted %d of %d files%@: %.3f h of audio, %d frames%@ in %.2f s (%.0f× real time) -> %@ (%d shard%@, %@)",
+                             index.utterances.count, report.files, part, hours, index.statistics.frames, speech, wall,
                              report.audioSeconds / max(wall, 1e-9), out, index.shards.count,
                              index.shards.count == 1 ? "" : "s", formatBytes(bytes)))
             }

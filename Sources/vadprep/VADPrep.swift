@@ -9,10 +9,11 @@ struct VADPrep: ParsableCommand {
         discussion: """
             Stages: `extract` reads a corpus directory (audio + label files) and writes a dataset \
             of checksummed safetensors shards: Kaldi-compatible MFCCs + deltas, frame labels, \
-            optionally raw-waveform frames. `inspect` shows what a dataset holds; `verify` \
-            re-hashes it.
+            optionally raw-waveform frames; with `--part K/N` it extracts one part of the corpus, \
+            and `merge` joins the parts into one dataset. `segment` cuts a dataset into training \
+            segments. `inspect` shows what a dataset holds; `verify` re-hashes it.
             """,
         version: VADPrepVersion.current,
-        subcommands: [Extract.self, Segment.self, Inspect.self, Verify.self]
+        subcommands: [Extract.self, Merge.self, Segment.self, Inspect.self, Verify.self]
     )
 }

@@ -47,4 +47,11 @@ public enum Corpus {
         }
         return items.sorted { $0.relativePath.utf8.lexicographicallyPrecedes($1.relativePath.utf8) }
     }
+
+    /// SHA-256 of a listing: the relative paths, one per line.
+    public static func digest(_ items: [CorpusItem]) -> String {
+        var hash = SHA256()
+        for item in items { hash.update(Array((item.relativePath + "\n").utf8)) }
+        return hash.hexDigest()
+    }
 }

@@ -12,6 +12,7 @@ final class DatasetWriter {
     let directory: String
     let options: ExtractOptions
     let rawLayout: RawFrameLayout?
+    let part: PartInfo?
     private var shard: ShardWriter?
     private var shardIDs: [String] = []
     private var frameOffset: Int64 = 0
@@ -32,11 +33,12 @@ final class DatasetWriter {
 
     /// A writer whose first shard is `shard-00000`, or that continues after
     /// the shards, utterances and statistics of an interrupted run.
-    init(directory: String, options: ExtractOptions, rawLayout: RawFrameLayout?,
+    init(directory: String, options: ExtractOptions, rawLayout: RawFrameLayout?, part: PartInfo? = nil,
          continuing journal: [ExtractJournalEntry] = []) {
         self.directory = directory
         self.options = options
         self.rawLayout = rawLayout
+        self.part = part
         shards = journal.map(\.shard)
         utterances = journal.flatMap(\.utterances)
         statistics = journal.last?.statistics ?? FeatureStatistics(dimension: options.featureDimension)
@@ -78,12 +80,13 @@ final class DatasetWriter {
     /// Closes the last shard and writes `index.json`; returns the index.
     func finish(failures: [FailureRecord]) throws -> DatasetIndex {
         if shard != nil { try closeShard() }
-        let index = DatasetIndex(
+        var index = DatasetIndex(
             kind: "features", vadprepVersion: VADPrepVersion.current, options: options.jsonValue(),
             featureDim: options.featureDimension, featureNames: options.featureNames,
             frameShiftSeconds: options.mfcc.frame.grid.seconds(samples: options.mfcc.frame.shiftSamples),
             sampleRate: options.audio.sampleRate, rawFrames: rawLayout, statistics: statistics,
             shards: shards, utterances: utterances, failures: failures)
+        index.part = part
         try index.write(to: directory)
         return index
     }

@@ -8,14 +8,16 @@ typealias ExtractJournal = Journal<ExtractJournalHeader, ExtractJournalEntry>
 
 struct ExtractJournalHeader: Codable, Equatable {
     var options: JSONValue
-    /// SHA-256 of the corpus listing (relative paths, one per line).
+    /// SHA-256 of the corpus listing (relative paths, one per line) of the
+    /// recordings this run extracts.
     var corpusDigest: String
+    /// With `--part`, the part extracted.
+    var part: CorpusPart?
 
-    init(options: JSONValue, corpus items: [CorpusItem]) {
+    init(options: JSONValue, corpus items: [CorpusItem], part: CorpusPart?) {
         self.options = options
-        var hash = SHA256()
-        for item in items { hash.update(Array((item.relativePath + "\n").utf8)) }
-        corpusDigest = hash.hexDigest()
+        corpusDigest = Corpus.digest(items)
+        self.part = part
     }
 }
 

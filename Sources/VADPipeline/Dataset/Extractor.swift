@@ -47,19 +47,30 @@ public enum Extractor {
     /// With `resume`, an unfinished dataset in `output` is continued: every
     /// shard its journal lists whose size and SHA-256 check out is kept, the
     /// rest is redone, and the result is byte-identical to an uninterrupted run.
+    ///
+    /// With `part`, only that part of the corpus (see `CorpusPartition`) is
+    /// extracted, into a dataset of its own that records which part it is.
     public static func run(corpus: String, output: String, options: ExtractOptions, jobs: Int, force: Bool,
-                           resume: Bool = false, shouldStop: @escaping () -> Bool = { false },
+                           resume: Bool = false, part: CorpusPart? = nil, shouldStop: @escaping () -> Bool = { false },
                            progress: @escaping (ExtractProgress) -> Void = { _ in }) throws -> ExtractReport {
         if let problem = options.problems().first { throw PipelineError(problem) }
-        let items = try Corpus.scan(corpus)
-        guard !items.isEmpty else {
+        let listing = try Corpus.scan(corpus)
+        guard !listing.isEmpty else {
             throw PipelineError("\(corpus): no audio files found (looked for \(Corpus.audioExtensions.sorted().prefix(6).joined(separator: ", ")), …)")
+        }
+        let items = part.map { CorpusPartition.select(listing, part: $0).items } ?? listing
+        var partInfo: PartInfo?
+        if let part {
+            guard !items.isEmpty else {
+                throw PipelineError("\(corpus): part \(part) holds no recordings (the corpus has \(listing.count)); use fewer parts")
+            }
+            partInfo = PartInfo(index: part.index, count: part.count, corpusFiles: listing.count, corpusDigest: Corpus.digest(listing))
         }
         let labels = try LabelResolver(corpus: corpus, options: options.labels)
         _ = try UtteranceProcessor(options: options, labels: labels)  // fail fast on impossible feature options
-        let header = ExtractJournalHeader(options: options.jsonValue(), corpus: items)
+        let header = ExtractJournalHeader(options: options.jsonValue(), corpus: items, part: part)
         var journal: ExtractJournal
-        if resume, let continued = try resumable(output, header: header) {
+        if resume, let continued = try resumable(output, header: header, part: partInfo) {
             if case .finished(let index) = continued { return ExtractReport(index: index, files: items.count) }
             guard case .unfinished(let found) = continued else { fatalError() }
             journal = found
@@ -71,7 +82,7 @@ public enum Extractor {
 
         let writer = DatasetWriter(directory: output, options: options,
                                    rawLayout: options.rawFrames.map { UtteranceProcessor.layout($0, grid: options.mfcc.frame.grid) },
-                                   continuing: journal.entries)
+                                   part: partInfo, continuing: journal.entries)
         let first = journal.entries.last?.nextItem ?? 0
         var failures = journal.entries.flatMap(\.failures)
         var failuresJournalled = failures.count
@@ -149,7 +160,7 @@ public enum Extractor {
     /// What `--resume` finds in `output`: a finished dataset, an unfinished one
     /// (its journal cut to the shards that check out, every other file of
     /// ours removed), or nothing to resume (nil: start afresh).
-    private static func resumable(_ output: String, header: ExtractJournalHeader) throws -> Resumable? {
+    private static func resumable(_ output: String, header: ExtractJournalHeader, part: PartInfo?) throws -> Resumable? {
         guard FileSystem.isDirectory(output) else { return nil }
         guard var journal = ExtractJournal.read(from: output) else {
             if FileSystem.exists("\(output)/\(DatasetIndex.fileName)") {
@@ -157,12 +168,18 @@ public enum Extractor {
                 guard index.options == header.options else {
                     throw PipelineError("\(output): holds a dataset made with other options; use --force to replace it")
                 }
+                guard index.part == part else {
+                    throw PipelineError("\(output): holds \(index.part.map { "part \($0.index)/\($0.count)" } ?? "a whole-corpus dataset"), not \(part.map { "part \($0.index)/\($0.count)" } ?? "the whole corpus"); use --force to replace it")
+                }
                 return .finished(index)
             }
             return nil
         }
         guard journal.header.options == header.options else {
             throw PipelineError("\(output): the unfinished dataset there was made with other options; use the same options to resume, or --force to start over")
+        }
+        guard journal.header.part == header.part else {
+            throw PipelineError("\(output): the unfinished dataset there is \(journal.header.part.map { "part \($0)" } ?? "of the whole corpus"), not \(header.part.map { "part \($0)" } ?? "of the whole corpus"); use --force to start over")
         }
         guard journal.header.corpusDigest == header.corpusDigest else {
             throw PipelineError("\(output): the corpus has changed since the unfinished dataset there was started; use --force to start over")

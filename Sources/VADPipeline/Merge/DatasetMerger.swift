@@ -1,0 +1,182 @@
+import Foundation
+import VADShards
+
+/// How `vadprep merge` brings the parts' shards into the merged dataset.
+public enum ShardTransfer: String, Sendable, CaseIterable {
+    /// Hard links: no bytes copied, the parts stay usable (same filesystem only).
+    case link
+    /// Copies, for a merged dataset on another filesystem.
+    case copy
+}
+
+/// `vadprep merge`: the datasets of a partitioned extraction (or any features
+/// datasets made with the same options from disjoint recordings) become one.
+///
+/// Shards are hard-linked (or copied) under new sequential names, never
+/// rewritten, so their SHA-256 carries over; utterance records are renumbered
+/// to the new shards; statistics are the sum of the parts' sums, taken in part
+/// order; failures are concatenated. Parts of one partition are put in part
+/// order whatever order they are given in, which makes the merged utterances
+/// follow the corpus order of a single run, with the same bytes per
+/// utterance. The index is written last, atomically: until it exists the
+/// output is not a dataset.
+public enum DatasetMerger {
+    public static func run(parts directories: [String], output: String, transfer: ShardTransfer = .link,
+                           force: Bool) throws -> DatasetIndex {
+        guard !directories.isEmpty else { throw PipelineError("give at least one dataset to merge") }
+        var parts: [(directory: String, index: DatasetIndex)] = []
+        for directory in directories {
+            do { parts.append((directory, try DatasetIndex.read(from: directory))) } catch {
+                throw PipelineError(error.description)
+            }
+        }
+        try checkOutput(output, against: directories)
+        parts = try ordered(parts)
+        try checkCompatible(parts)
+
+        try OutputDirectory.prepare(output, force: force)
+        var shards: [ShardRecord] = []
+        var utterances: [UtteranceRecord] = []
+        var failures: [FailureRecord] = []
+        var statistics = FeatureStatistics(dimension: parts[0].index.featureDim)
+        do {
+            for (directory, index) in parts {
+                utterances += renumbered(index.utterances, shardOffset: shards.count)
+                for record in index.shards {
+                    var merged = record
+                    merged.file = "shard-" + String(shards.count).leftPadded(to: 5) + ".safetensors"
+                    try bring("\(directory)/\(record.file)", to: "\(output)/\(merged.file)", bytes: record.bytes, by: transfer)
+                    shards.append(merged)
+                }
+                failures += index.failures
+                statistics.add(index.statistics)
+            }
+            let first = parts[0].index
+            let merged = DatasetIndex(kind: first.kind, vadprepVersion: first.vadprepVersion, options: first.options,
+                                      featureDim: first.featureDim, featureNames: first.featureNames,
+                                      frameShiftSeconds: first.frameShiftSeconds, sampleRate: first.sampleRate,
+                                      rawFrames: first.rawFrames, statistics: statistics, shards: shards,
+                                      utterances: utterances, failures: failures)
+            try merged.write(to: output)
+            return merged
+        } catch {
+            for record in shards { FileSystem.remove("\(output)/\(record.file)") }
+            if let error = error as? PipelineError { throw error }
+            throw PipelineError("\(error); nothing was merged")
+        }
+    }
+
+    private static func renumbered(_ records: [UtteranceRecord], shardOffset: Int) -> [UtteranceRecord] {
+        records.map { record in
+            var record = record
+            record.shard += shardOffset
+            return record
+        }
+    }
+
+    /// Refuses an output directory that is one of the inputs (or holds one).
+    private static func checkOutput(_ output: String, against directories: [String]) throws {
+        let out = URL(fileURLWithPath: output).standardizedFileURL.resolvingSymlinksInPath().path
+        for directory in directories {
+            let path = URL(fileURLWithPath: directory).standardizedFileURL.resolvingSymlinksInPath().path
+            if path == out || path.hasPrefix(out + "/") {
+                throw PipelineError("\(output): is (or contains) the input \(directory); merge into a new directory")
+            }
+        }
+    }
+
+    /// Parts of one partition, in part order, all present once; datasets
+    /// without part information, as given.
+    private static func ordered(_ parts: [(directory: String, index: DatasetIndex)]) throws -> [(directory: String, index: DatasetIndex)] {
+        let withPart = parts.filter { $0.index.part != nil }
+        if withPart.isEmpty { return parts }
+        guard withPart.count == parts.count else {
+            let whole = parts.first { $0.index.part == nil }!
+            throw PipelineError("\(whole.directory): is not a part of a partitioned extraction, but \(withPart[0].directory) is; merge the parts of one partition, or whole datasets")
+        }
+        let first = withPart[0]
+        let partition = first.index.part!
+        var seen: [Int: String] = [:]
+        for (directory, index) in parts {
+            let part = index.part!
+            guard part.count == partition.count, part.corpusDigest == partition.corpusDigest else {
+                throw PipelineError("\(directory): is part \(part.index)/\(part.count) of a different partition than \(first.directory) (part \(partition.index)/\(partition.count)): the corpus listing or the number of parts differs")
+            }
+            if let other = seen[part.index] {
+                throw PipelineError("\(directory): is part \(part.index)/\(part.count), and so is \(other)")
+            }
+            seen[part.index] = directory
+        }
+        let missing = (0..<partition.count).filter { seen[$0] == nil }
+        guard missing.isEmpty else {
+            let list = missing.map { "\($0)/\(partition.count)" }.joined(separator: ", ")
+            throw PipelineError("part\(missing.count == 1 ? "" : "s") \(list) of the partition \(missing.count == 1 ? "is" : "are") missing; give every part's directory")
+        }
+        return parts.sorted { $0.index.part!.index < $1.index.part!.index }
+    }
+
+    /// Same kind, options, version and layout everywhere; no utterance twice.
+    private static func checkCompatible(_ parts: [(directory: String, index: DatasetIndex)]) throws {
+        let (firstDirectory, first) = parts[0]
+        var owner: [String: String] = [:]
+        for (directory, index) in parts {
+            guard index.kind == "features" else {
+                throw PipelineError("\(directory): is a \(index.kind) dataset; merge takes features datasets, as vadprep extract writes them")
+            }
+            if directory != firstDirectory {
+                let differences = JSONValue.differences(first.options, index.options)
+                guard differences.isEmpty else {
+                    throw PipelineError("\(directory): was extracted with other options than \(firstDirectory) (\(differences.prefix(3).joined(separator: ", "))); extract every part with the same options")
+                }
+                guard index.vadprepVersion == first.vadprepVersion else {
+                    throw PipelineError("\(directory): was written by vadprep \(index.vadprepVersion), \(firstDirectory) by \(first.vadprepVersion); extract every part with the same version")
+                }
+                guard index.featureNames == first.featureNames, index.rawFrames == first.rawFrames,
+                      index.sampleRate == first.sampleRate, index.frameShiftSeconds == first.frameShiftSeconds else {
+                    throw PipelineError("\(directory): stores features in another layout than \(firstDirectory)")
+                }
+            }
+            for record in index.utterances {
+                if let other = owner[record.id] {
+                    throw PipelineError("utterance \"\(record.id)\" is in both \(other) and \(directory); parts must hold different recordings")
+                }
+                owner[record.id] = directory
+            }
+        }
+    }
+
+    /// Links or copies one shard, after checking its size against its record.
+    private static func bring(_ source: String, to destination: String, bytes: Int, by transfer: ShardTransfer) throws {
+        guard let size = FileSystem.size(source) else { throw PipelineError("\(source): is missing; nothing was merged") }
+        guard size == bytes else {
+            throw PipelineError("\(source): is \(size) bytes, its index records \(bytes) (truncated or replaced); run vadprep verify on that part")
+        }
+        switch transfer {
+        case .link:
+            guard link(source, destination) == 0 else {
+                if errno == EXDEV {
+                    throw PipelineError("cannot hard-link \(source) into \((destination as NSString).deletingLastPathComponent): another filesystem; use --copy")
+                }
+                throw FileError("cannot link", destination)
+            }
+        case .copy:
+            let file = try AtomicFile(path: destination)  // removed unless committed
+            try FileSystem.readChunks(source) { try file.write($0) }
+            try file.commit()
+        }
+    }
+}
+
+extension JSONValue {
+    /// Key paths at which two values differ, e.g. `mfcc.num_ceps: 13 ≠ 20`.
+    static func differences(_ a: JSONValue, _ b: JSONValue, at path: String = "") -> [String] {
+        switch (a, b) {
+        case (.object(let x), .object(let y)):
+            return Set(x.keys).union(y.keys).sorted().flatMap { key in
+                differences(x[key] ?? .null, y[key] ?? .null, at: path.isEmpty ? key : "\(path).\(key)")
+            }
+        default:
+            return a == b ? [] : ["\(path.isEmpty ? "options" : path): \(a.compactJSON()) ≠ \(b.compactJSON())"]
+        }
+    }
+}
