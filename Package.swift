@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "vadprep", targets: ["vadprep"]),
         .library(name: "VADPipeline", targets: ["VADPipeline"]),
         .library(name: "VADShards", targets: ["VADShards"]),
+        .library(name: "VADTrain", targets: ["VADTrain"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -46,9 +47,12 @@ let package = Package(
         .target(name: "VADPipeline",
                 dependencies: ["SoundFile", "FFT", "Resample", "VADShards"]),
 
+        // MARK: - Training: the report's models on OpenBLAS, evaluation, a VAD for new audio
+        .target(name: "VADTrain", dependencies: ["BLAS", "VADShards", "VADPipeline"]),
+
         // MARK: - Command-line tool
         .executableTarget(name: "vadprep", dependencies: [
-            "VADPipeline", "VADShards",
+            "VADPipeline", "VADShards", "VADTrain",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -62,6 +66,7 @@ let package = Package(
         .testTarget(name: "VADShardsTests", dependencies: ["VADShards", "_VADTestSupport"]),
         .testTarget(name: "VADPipelineTests",
                     dependencies: ["VADPipeline", "SoundFile", "_VADTestSupport"]),
+        .testTarget(name: "VADTrainTests", dependencies: ["VADTrain", "VADShards", "_VADTestSupport"]),
         .testTarget(name: "vadprepEndToEndTests",
                     dependencies: ["vadprep", "VADPrepFuzz", "VADShards", "_VADTestSupport"]),
     ]

@@ -1,0 +1,200 @@
+/// One LSTM layer over whole sequences, forward or reverse in time, with full
+/// backpropagation through time (no truncation).
+///
+/// PyTorch's formulation and gate order (i, f, g, o):
+///
+///     [i f g o] = x_t W_ih^T + h_prev W_hh^T + b
+///     i, f, o = sigmoid(.)   g = tanh(.)
+///     c_t = f * c_prev + i * g          h_t = o * tanh(c_t)
+///
+/// with one bias (PyTorch's b_ih + b_hh). The input projection of every frame
+/// is one matrix product; only `h_prev W_hh^T` is computed step by step, and
+/// the backward pass likewise leaves one product per step (`dG_t W_hh`), the
+/// weight gradients being whole-sequence products after the loop.
+///
+/// With a mask, the state is multiplied by it after each step (c_t = m c̃_t,
+/// h_t = m h̃_t): padding frames output zeros and, in reverse, a sequence
+/// starts from a zero state at its last real frame, as with PyTorch's packed
+/// sequences.
+public final class LSTM<S: TrainScalar>: Layer {
+    public let inputWidth: Int
+    public let hidden: Int
+    public let reverse: Bool
+    public let weightIH: Parameter<S>
+    public let weightHH: Parameter<S>
+    public let bias: Parameter<S>
+
+    // Kept by forward for backward.
+    private var input: Sequences<S>?
+    private var mask: Buffer<S>?
+    private var gates: Buffer<S>?      // activated i f g o, [rows, 4H]
+    private var cellTanh: Buffer<S>?   // tanh(c̃_t), [rows, H]
+    private var cells: Buffer<S>?      // c_t, [rows, H]
+    private var outputs: Sequences<S>? // h_t, [rows, H]
+
+    public init(_ name: String, inputs: Int, hidden: Int, reverse: Bool = false, random: inout Random) {
+        inputWidth = inputs
+        self.hidden = hidden
+        self.reverse = reverse
+        weightIH = Parameter("\(name).weight_ih", shape: [4 * hidden, inputs])
+        weightHH = Parameter("\(name).weight_hh", shape: [4 * hidden, hidden])
+        bias = Parameter("\(name).bias", shape: [4 * hidden])
+        let bound = 1 / Double(hidden).squareRoot()
+        for parameter in [weightIH, weightHH, bias] { parameter.initializeUniform(bound: bound, &random) }
+    }
+
+    public var parameters: [Parameter<S>] { [weightIH, weightHH, bias] }
+    public var outputWidth: Int { hidden }
+
+    /// Row block of time step `s` in processing order.
+    @inline(__always) private func time(_ s: Int, of steps: Int) -> Int { reverse ? steps - 1 - s : s }
+
+    public func forward(_ x: Sequences<S>, mask: Buffer<S>?) -> Sequences<S> {
+        precondition(x.width == inputWidth)
+        let H = hidden, G = 4 * hidden, B = x.batch, T = x.steps
+        let gates = Buffer<S>(count: x.rows * G)
+        let cellTanh = Buffer<S>(count: x.rows * H)
+        let cells = Buffer<S>(count: x.rows * H)
+        let h = Sequences<S>(steps: T, batch: B, width: H)
+
+        S.gemm(transposeA: false, transposeB: true, m: x.rows, n: G, k: inputWidth, alpha: 1,
+               a: x.data.pointer, lda: inputWidth, b: weightIH.value.pointer, ldb: inputWidth,
+               beta: 0, c: gates.pointer, ldc: G)
+        addBias(bias.value.pointer, to: gates.pointer, rows: x.rows, width: G)
+
+        for s in 0..<T {
+            let t = time(s, of: T)
+            let block = t * B
+            let g = gates.pointer + block * G
+            if s > 0 {
+                let previous = time(s - 1, of: T) * B
+                S.gemm(transposeA: false, transposeB: true, m: B, n: G, k: H, alpha: 1,
+                       a: h.data.pointer + previous * H, lda: H, b: weightHH.value.pointer, ldb: H,
+                       beta: 1, c: g, ldc: G)
+            }
+            for b in 0..<B {
+                let row = g + b * G
+                S.sigmoid(row, count: 2 * H)          // i, f
+                S.tanh(row + 2 * H, count: H)         // g
+                S.sigmoid(row + 3 * H, count: H)      // o
+                let c = cells.pointer + (block + b) * H
+                let tc = cellTanh.pointer + (block + b) * H
+                if s > 0 {
+                    let cPrevious = cells.pointer + (time(s - 1, of: T) * B + b) * H
+                    for j in 0..<H { c[j] = row[H + j] * cPrevious[j] + row[j] * row[2 * H + j] }
+                } else {
+                    for j in 0..<H { c[j] = row[j] * row[2 * H + j] }
+                }
+                tc.update(from: c, count: H)
+                S.tanh(tc, count: H)
+                let out = h.row(block + b)
+                for j in 0..<H { out[j] = row[3 * H + j] * tc[j] }
+                if let mask, mask[block + b] != 1 {
+                    let m = mask[block + b]
+                    for j in 0..<H { c[j] *= m; out[j] *= m }
+                }
+            }
+        }
+        input = x
+        self.mask = mask
+        self.gates = gates
+        self.cellTanh = cellTanh
+        self.cells = cells
+        outputs = h
+        return h
+    }
+
+    public func backward(_ dy: Sequences<S>) -> Sequences<S> {
+        let x = input!, gates = gates!, cellTanh = cellTanh!, cells = cells!, h = outputs!
+        let H = hidden, G = 4 * hidden, B = x.batch, T = x.steps
+        let dGates = Buffer<S>(count: x.rows * G)
+        let dhNext = Buffer<S>(count: B * H)
+        let dcNext = Buffer<S>(count: B * H)
+
+        for s in stride(from: T - 1, through: 0, by: -1) {
+            let t = time(s, of: T)
+            let block = t * B
+            for b in 0..<B {
+                let r = block + b
+                let m: S = mask?[r] ?? 1
+                let a = gates.pointer + r * G, d = dGates.pointer + r * G
+                let tc = cellTanh.pointer + r * H
+                let up = dy.row(r), dh = dhNext.pointer + b * H, dc = dcNext.pointer + b * H
+                let cPrevious: UnsafeMutablePointer<S>? = s > 0 ? cells.pointer + (time(s - 1, of: T) * B + b) * H : nil
+                for j in 0..<H {
+                    let i = a[j], f = a[H + j], g = a[2 * H + j], o = a[3 * H + j]
+                    let dhTilde = (up[j] + dh[j]) * m
+                    let dcTilde = dc[j] * m + dhTilde * o * (1 - tc[j] * tc[j])
+                    let cp: S = cPrevious?[j] ?? 0
+                    d[j] = dcTilde * g * i * (1 - i)
+                    d[H + j] = dcTilde * cp * f * (1 - f)
+                    d[2 * H + j] = dcTilde * i * (1 - g * g)
+                    d[3 * H + j] = dhTilde * tc[j] * o * (1 - o)
+                    dc[j] = dcTilde * f
+                }
+            }
+            if s > 0 {  // dh_prev = dG_t W_hh
+                S.gemm(transposeA: false, transposeB: false, m: B, n: H, k: G, alpha: 1,
+                       a: dGates.pointer + block * G, lda: G, b: weightHH.value.pointer, ldb: H,
+                       beta: 0, c: dhNext.pointer, ldc: H)
+            }
+        }
+
+        // dW_hh += Σ_t dG_t^T h_prev(t): one product over the steps that have a previous one.
+        if T > 1 {
+            let later = reverse ? 0 : B, earlier = reverse ? B : 0
+            S.gemm(transposeA: true, transposeB: false, m: G, n: H, k: (T - 1) * B, alpha: 1,
+                   a: dGates.pointer + later * G, lda: G, b: h.data.pointer + earlier * H, ldb: H,
+                   beta: 1, c: weightHH.gradient.pointer, ldc: H)
+        }
+        S.gemm(transposeA: true, transposeB: false, m: G, n: inputWidth, k: x.rows, alpha: 1,
+               a: dGates.pointer, lda: G, b: x.data.pointer, ldb: inputWidth,
+               beta: 1, c: weightIH.gradient.pointer, ldc: inputWidth)
+        addColumnSums(dGates.pointer, rows: x.rows, width: G, into: bias.gradient.pointer)
+        let dx = Sequences<S>(steps: T, batch: B, width: inputWidth)
+        S.gemm(transposeA: false, transposeB: false, m: x.rows, n: inputWidth, k: G, alpha: 1,
+               a: dGates.pointer, lda: G, b: weightIH.value.pointer, ldb: inputWidth,
+               beta: 0, c: dx.data.pointer, ldc: inputWidth)
+        input = nil; self.mask = nil; self.gates = nil; self.cellTanh = nil; self.cells = nil; outputs = nil
+        return dx
+    }
+}
+
+/// A forward and a reverse LSTM over the same input, outputs side by side
+/// (`[forward | reverse]`, 2H wide), as PyTorch's `bidirectional=True`.
+public final class BidirectionalLSTM<S: TrainScalar>: Layer {
+    public let forwardLSTM: LSTM<S>
+    public let reverseLSTM: LSTM<S>
+
+    public init(_ name: String, inputs: Int, hidden: Int, random: inout Random) {
+        forwardLSTM = LSTM("\(name).forward", inputs: inputs, hidden: hidden, random: &random)
+        reverseLSTM = LSTM("\(name).reverse", inputs: inputs, hidden: hidden, reverse: true, random: &random)
+    }
+
+    public var parameters: [Parameter<S>] { forwardLSTM.parameters + reverseLSTM.parameters }
+    public var outputWidth: Int { 2 * forwardLSTM.hidden }
+
+    public func forward(_ x: Sequences<S>, mask: Buffer<S>?) -> Sequences<S> {
+        let a = forwardLSTM.forward(x, mask: mask), b = reverseLSTM.forward(x, mask: mask)
+        let H = forwardLSTM.hidden
+        let y = Sequences<S>(steps: x.steps, batch: x.batch, width: 2 * H)
+        for r in 0..<x.rows {
+            y.row(r).update(from: a.row(r), count: H)
+            (y.row(r) + H).update(from: b.row(r), count: H)
+        }
+        return y
+    }
+
+    public func backward(_ dy: Sequences<S>) -> Sequences<S> {
+        let H = forwardLSTM.hidden
+        let da = Sequences<S>(steps: dy.steps, batch: dy.batch, width: H)
+        let db = Sequences<S>(steps: dy.steps, batch: dy.batch, width: H)
+        for r in 0..<dy.rows {
+            da.row(r).update(from: dy.row(r), count: H)
+            db.row(r).update(from: dy.row(r) + H, count: H)
+        }
+        let dx = forwardLSTM.backward(da), dxReverse = reverseLSTM.backward(db)
+        for i in 0..<dx.data.count { dx.data[i] += dxReverse.data[i] }
+        return dx
+    }
+}
