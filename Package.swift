@@ -56,6 +56,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // MARK: - Benchmarks (Pipelines/bench-train.sh)
+        .executableTarget(name: "VADTrainBench", dependencies: ["VADTrain", "BLAS"]),
+
         // MARK: - Fuzzing (Pipelines/fuzz.sh builds it with -sanitize=fuzzer -DFUZZING)
         .executableTarget(name: "VADPrepFuzz", dependencies: ["VADPipeline", "VADShards"]),
 

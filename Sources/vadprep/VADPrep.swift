@@ -11,7 +11,8 @@ struct VADPrep: ParsableCommand {
             of checksummed safetensors shards: Kaldi-compatible MFCCs + deltas, frame labels, \
             optionally raw-waveform frames; with `--part K/N` it extracts one part of the corpus, \
             and `merge` joins the parts into one dataset. `segment` cuts a dataset into training \
-            segments. `inspect` shows what a dataset holds; `verify` re-hashes it.
+            segments; `train` fits one of the report's models to them, `eval` scores it and `predict` \
+            marks speech in new recordings. `inspect` shows what a dataset holds; `verify` re-hashes it.
             """,
         version: VADPrepVersion.current,
         subcommands: [Extract.self, Merge.self, Segment.self, Inspect.self, Verify.self]

@@ -9,6 +9,12 @@ public struct CorpusItem: Equatable, Sendable {
     public var id: String
     /// The path as opened: corpus directory + relative path.
     public var path: String
+
+    public init(relativePath: String, id: String, path: String) {
+        self.relativePath = relativePath
+        self.id = id
+        self.path = path
+    }
 }
 
 /// Finds the recordings of a corpus directory.

@@ -9,10 +9,19 @@ public struct LabelResolver: Sendable {
         case beside(corpus: String)
         case directory(String)
         case rttm(path: String, byFile: [String: [LabeledSegment]])
+        case nowhere
     }
 
     private let source: Source
     private let forcedFormat: LabelFormat?
+
+    /// A resolver that finds no labels (for recordings that only need features).
+    public static let none = LabelResolver(source: .nowhere)
+
+    private init(source: Source) {
+        self.source = source
+        forcedFormat = nil
+    }
 
     public init(corpus: String, options: LabelOptions) throws(InputError) {
         forcedFormat = options.format
@@ -35,6 +44,8 @@ public struct LabelResolver: Sendable {
     public func labels(for item: CorpusItem) throws(InputError) -> (RecordingLabels, source: String)? {
         let stem = ((item.id as NSString).lastPathComponent)
         switch source {
+        case .nowhere:
+            return nil
         case .rttm(let path, let byFile):
             guard let segments = byFile[item.id] ?? byFile[stem] else { return nil }
             return (.segments(segments), path)

@@ -42,6 +42,7 @@ public final class FrequencyConv<S: TrainScalar>: Layer {
     var pooled: Int { convolved / pool }
     public var outputWidth: Int { filters * pooled }
 
+    @_specialize(where S == Float)
     public func forward(_ x: Sequences<S>, mask: Buffer<S>?) -> Sequences<S> {
         let Wc = convolved, Wp = pooled, C = filters, K = kernel
         let patches = Buffer<S>(count: x.rows * Wc * K)
@@ -72,6 +73,7 @@ public final class FrequencyConv<S: TrainScalar>: Layer {
         return y
     }
 
+    @_specialize(where S == Float)
     public func backward(_ dy: Sequences<S>) -> Sequences<S> {
         let patches = patches!, y = outputs!
         let Wc = convolved, Wp = pooled, C = filters, K = kernel, rows = dy.rows

@@ -49,6 +49,7 @@ public final class LSTM<S: TrainScalar>: Layer {
     /// Row block of time step `s` in processing order.
     @inline(__always) private func time(_ s: Int, of steps: Int) -> Int { reverse ? steps - 1 - s : s }
 
+    @_specialize(where S == Float)
     public func forward(_ x: Sequences<S>, mask: Buffer<S>?) -> Sequences<S> {
         precondition(x.width == inputWidth)
         let H = hidden, G = 4 * hidden, B = x.batch, T = x.steps
@@ -104,12 +105,14 @@ public final class LSTM<S: TrainScalar>: Layer {
         return h
     }
 
+    @_specialize(where S == Float)
     public func backward(_ dy: Sequences<S>) -> Sequences<S> {
         let x = input!, gates = gates!, cellTanh = cellTanh!, cells = cells!, h = outputs!
         let H = hidden, G = 4 * hidden, B = x.batch, T = x.steps
         let dGates = Buffer<S>(count: x.rows * G)
         let dhNext = Buffer<S>(count: B * H)
         let dcNext = Buffer<S>(count: B * H)
+        let zeroRow = Buffer<S>(count: H)  // c_prev of the first step
 
         for s in stride(from: T - 1, through: 0, by: -1) {
             let t = time(s, of: T)
@@ -120,16 +123,15 @@ public final class LSTM<S: TrainScalar>: Layer {
                 let a = gates.pointer + r * G, d = dGates.pointer + r * G
                 let tc = cellTanh.pointer + r * H
                 let up = dy.row(r), dh = dhNext.pointer + b * H, dc = dcNext.pointer + b * H
-                let cPrevious: UnsafeMutablePointer<S>? = s > 0 ? cells.pointer + (time(s - 1, of: T) * B + b) * H : nil
+                let cPrevious = s > 0 ? UnsafePointer(cells.pointer + (time(s - 1, of: T) * B + b) * H) : UnsafePointer(zeroRow.pointer)
                 for j in 0..<H {
-                    let i = a[j], f = a[H + j], g = a[2 * H + j], o = a[3 * H + j]
+                    let i = a[j], f = a[H + j], g = a[2 * H + j], o = a[3 * H + j], t = tc[j]
                     let dhTilde = (up[j] + dh[j]) * m
-                    let dcTilde = dc[j] * m + dhTilde * o * (1 - tc[j] * tc[j])
-                    let cp: S = cPrevious?[j] ?? 0
+                    let dcTilde = dc[j] * m + dhTilde * o * (1 - t * t)
                     d[j] = dcTilde * g * i * (1 - i)
-                    d[H + j] = dcTilde * cp * f * (1 - f)
+                    d[H + j] = dcTilde * cPrevious[j] * f * (1 - f)
                     d[2 * H + j] = dcTilde * i * (1 - g * g)
-                    d[3 * H + j] = dhTilde * tc[j] * o * (1 - o)
+                    d[3 * H + j] = dhTilde * t * o * (1 - o)
                     dc[j] = dcTilde * f
                 }
             }
@@ -174,6 +176,7 @@ public final class BidirectionalLSTM<S: TrainScalar>: Layer {
     public var parameters: [Parameter<S>] { forwardLSTM.parameters + reverseLSTM.parameters }
     public var outputWidth: Int { 2 * forwardLSTM.hidden }
 
+    @_specialize(where S == Float)
     public func forward(_ x: Sequences<S>, mask: Buffer<S>?) -> Sequences<S> {
         let a = forwardLSTM.forward(x, mask: mask), b = reverseLSTM.forward(x, mask: mask)
         let H = forwardLSTM.hidden
@@ -185,6 +188,7 @@ public final class BidirectionalLSTM<S: TrainScalar>: Layer {
         return y
     }
 
+    @_specialize(where S == Float)
     public func backward(_ dy: Sequences<S>) -> Sequences<S> {
         let H = forwardLSTM.hidden
         let da = Sequences<S>(steps: dy.steps, batch: dy.batch, width: H)

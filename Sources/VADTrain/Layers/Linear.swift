@@ -18,6 +18,7 @@ public final class Linear<S: TrainScalar>: Layer {
 
     public var parameters: [Parameter<S>] { [weight, bias] }
 
+    @_specialize(where S == Float)
     public func forward(_ x: Sequences<S>, mask: Buffer<S>?) -> Sequences<S> {
         precondition(x.width == inputWidth)
         input = x
@@ -29,6 +30,7 @@ public final class Linear<S: TrainScalar>: Layer {
         return y
     }
 
+    @_specialize(where S == Float)
     public func backward(_ dy: Sequences<S>) -> Sequences<S> {
         let x = input!
         // dW += dy^T x, db += column sums of dy, dx = dy W.

@@ -38,6 +38,7 @@ public final class RawFrontEnd<S: TrainScalar>: Layer {
     public var outputWidth: Int { filters }
     var positions: Int { window - filterLength + 1 }
 
+    @_specialize(where S == Float)
     public func forward(_ x: Sequences<S>, mask: Buffer<S>?) -> Sequences<S> {
         precondition(x.width == window)
         let N = filterLength, P = filters, positions = positions
@@ -78,6 +79,7 @@ public final class RawFrontEnd<S: TrainScalar>: Layer {
         return y
     }
 
+    @_specialize(where S == Float)
     public func backward(_ dy: Sequences<S>) -> Sequences<S> {
         let x = input!, pooled = pooled!
         let N = filterLength, P = filters

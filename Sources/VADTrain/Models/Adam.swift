@@ -24,6 +24,7 @@ public final class Adam<S: TrainScalar> {
     }
 
     /// One update from the parameters' current gradients.
+    @_specialize(where S == Float)
     public func update() {
         step += 1
         let correction1 = 1 - Foundation.pow(beta1, Double(step)), correction2 = 1 - Foundation.pow(beta2, Double(step))

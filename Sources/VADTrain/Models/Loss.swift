@@ -19,6 +19,7 @@ public enum MaskedLoss {
         public var gradient: Sequences<S>
     }
 
+    @_specialize(where S == Float)
     public static func compute<S: TrainScalar>(_ kind: ModelConfig.Loss, logits: Sequences<S>, targets: [UInt8],
                                                weights: Buffer<S>?) -> Result<S> {
         precondition(targets.count == logits.rows)

@@ -45,6 +45,7 @@ public final class Network<S: TrainScalar> {
     public var parameters: [Parameter<S>] { layers.flatMap { $0.parameters } }
 
     /// Logits for every row of `x`.
+    @_specialize(where S == Float)
     public func forward(_ x: Sequences<S>, mask: Buffer<S>?) -> Sequences<S> {
         var y = x
         for layer in layers { y = layer.forward(y, mask: mask) }
@@ -53,6 +54,7 @@ public final class Network<S: TrainScalar> {
 
     /// Backpropagates dLoss/dLogits through every layer (parameter gradients
     /// are added to, so zero them between steps).
+    @_specialize(where S == Float)
     public func backward(_ dLogits: Sequences<S>) {
         var d = dLogits
         for (n, layer) in layers.enumerated().reversed() {
@@ -67,6 +69,7 @@ public final class Network<S: TrainScalar> {
 
     /// The speech probability of each row: sigmoid of the logit, or the
     /// softmax's speech (second) class.
+    @_specialize(where S == Float)
     public func speechProbabilities(_ logits: Sequences<S>) -> [S] {
         (0..<logits.rows).map { r in
             let z = logits.row(r)
