@@ -31,6 +31,15 @@ public struct FrameOptions: Codable, Equatable, Sendable {
 
     public init() {}
 
+    /// The stored names (snake_case in indexes and models) read back with a
+    /// decoder's `convertFromSnakeCase`, whose "remove_dc_offset" is
+    /// "removeDcOffset", not the property's name.
+    enum CodingKeys: String, CodingKey {
+        case sampleRate, frameShiftMs, frameLengthMs, dither, preemphasisCoefficient
+        case removeDCOffset = "removeDcOffset"
+        case windowType, roundToPowerOfTwo, blackmanCoefficient, snipEdges
+    }
+
     /// Samples between the starts of consecutive frames (Kaldi's `WindowShift()`).
     public var shiftSamples: Int { Int(sampleRate * 0.001 * frameShiftMs) }
     /// Samples in one frame (Kaldi's `WindowSize()`).

@@ -1,0 +1,66 @@
+import Foundation
+import VADPipeline
+import VADShards
+
+/// `vadprep predict`: a trained model as a VAD for new recordings.
+///
+/// Each recording goes through extract's front end with the options the
+/// model was trained on (decoding, resampling, MFCC + deltas or raw frames,
+/// the same frame grid), then through the network as one sequence; the
+/// result is one speech probability per frame and the speech segments that
+/// `SpeechSegments` finds in them.
+public final class Predictor {
+    public let model: ModelFile.Loaded
+    private let processor: UtteranceProcessor
+
+    public init(modelPath: String) throws {
+        do { model = try ModelFile.read(modelPath) } catch { throw PipelineError(error.description) }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        var options: ExtractOptions
+        do {
+            options = try decoder.decode(ExtractOptions.self, from: Data(model.description.extractOptions.compactJSON().utf8))
+        } catch {
+            throw PipelineError("\(modelPath): the model's extract options cannot be read: \(error)")
+        }
+        options.labels = LabelOptions()
+        options.labels.allowUnlabelled = true
+        if !model.description.config.usesRawFrames { options.rawFrames = nil }
+        processor = try UtteranceProcessor(options: options, labels: .none)
+    }
+
+    /// Frame shift and length in seconds of the model's frame grid.
+    public var frameShift: Double { model.description.frameShiftSeconds }
+    public var frameLength: Double { processor.options.mfcc.frame.frameLengthMs / 1000 }
+    /// Where frame 0 starts, in seconds (negative with Kaldi's snip-edges off,
+    /// where frames are centred on multiples of the shift).
+    public var firstFrameOffset: Double {
+        processor.options.mfcc.frame.snipEdges ? 0 : (frameShift - frameLength) / 2
+    }
+
+    /// Speech probability of every frame of the recording at `path`.
+    public func probabilities(path: String) throws -> [Float] {
+        let item = CorpusItem(relativePath: (path as NSString).lastPathComponent,
+                              id: ((path as NSString).lastPathComponent as NSString).deletingPathExtension, path: path)
+        let utterance = try processor.process(item)
+        let config = model.description.config, normalization = model.description.normalization
+        let x = Sequences<Float>(steps: utterance.frames, batch: 1, width: config.inputs)
+        if config.usesRawFrames {
+            let layout = processor.rawLayout!, waveform = utterance.waveform!, scale = normalization.rawScale ?? 1
+            for t in 0..<utterance.frames {
+                let row = x.row(t), from = layout.first + t * layout.hop
+                for n in 0..<layout.length { row[n] = from + n < waveform.count ? waveform[from + n] * scale : 0 }
+            }
+        } else {
+            let dimension = processor.options.featureDimension
+            for t in 0..<utterance.frames {
+                let row = x.row(t)
+                for d in 0..<config.inputs {
+                    row[d] = (utterance.features[t * dimension + d] - normalization.mean[d]) / normalization.std[d]
+                }
+            }
+        }
+        let logits = model.network.forward(x, mask: nil)
+        return model.network.speechProbabilities(logits)
+    }
+}

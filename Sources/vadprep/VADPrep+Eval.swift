@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import VADPipeline
+import VADShards
+import VADTrain
+
+extension VADPrep {
+    struct Eval: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Score a trained model on a dataset: frame accuracy, precision, recall, F1, ROC AUC.",
+            discussion: "Frames labelled unknown and padding are not scored. Random-crop datasets are scored on their first epoch's crops.")
+
+        @Argument(help: ArgumentHelp("Run directory (or a model .safetensors file).", valueName: "run"))
+        var runDirectory: String
+
+        @Argument(help: "Dataset to score (segments or features, extracted with the model's options).")
+        var dataset: String
+
+        @Option(help: "Speech probability at or above which a frame counts as speech.")
+        var threshold: Float = 0.5
+
+        @Option(help: "OpenBLAS threads.")
+        var threads = ProcessInfo.processInfo.activeProcessorCount
+
+        @Flag(help: "Print the metrics as JSON.")
+        var json = false
+
+        func run() throws {
+            let path = runDirectory.hasSuffix(".safetensors") ? runDirectory : "\(runDirectory)/\(Trainer.modelFile)"
+            ComputeThreads.use(threads)
+            do {
+                let model = try ModelFile.read(path)
+                let data = try TrainingData(directory: dataset, config: model.description.config,
+                                            normalization: model.description.normalization, batchSize: 51)
+                if let extract = data.index.options["extract"] ?? Optional(data.index.options), extract != model.description.extractOptions {
+                    throw PipelineError("\(dataset): was extracted with other options than the model was trained on")
+                }
+                let result = try Evaluator.evaluate(model.network, on: data)
+                let metrics = result.scorer.metrics(threshold: threshold)
+                if json {
+                    var value = JSONValue(encoding: metrics)
+                    if case .object(var members) = value { members["loss"] = .number(result.loss); value = .object(members) }
+                    print(value.compactJSON())
+                } else {
+                    print(String(format: "%@ on %@: loss %.4f over %d frames", path, dataset, result.loss, result.frames))
+                    print(metrics.table())
+                }
+            } catch let error as PipelineError {
+                Terminal.warn("vadprep eval: \(error.message)")
+                throw ExitCode(1)
+            } catch let error as ShardError {
+                Terminal.warn("vadprep eval: \(error)")
+                throw ExitCode(1)
+            }
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+import VADShards
+import _VADTestSupport
+
+/// `vadprep train`, `eval` and `predict`, run as the built executable on the
+/// fixture corpus with small models.
+@Suite(.serialized) struct TrainCommandTests {
+    /// Features of the fixture corpus (with raw frames) cut into 1 s segments, split 60/40.
+    static func segments(in work: TestSupport.TemporaryDirectory) throws -> (train: String, valid: String, features: String) {
+        let features = work.file("features")
+        var run = try TestSupport.vadprep(["extract", TestSupport.fixture("corpus"), "--out", features, "--raw-frames", "--quiet"])
+        #expect(run.status == 0, "\(run.stderr)")
+        run = try TestSupport.vadprep(["segment", features, "--out", work.file("seg"), "--mode", "fixed", "--len", "0.5",
+                                       "--split", "valid=0.4", "--seed", "3", "--quiet"])
+        #expect(run.status == 0, "\(run.stderr)")
+        return (work.file("seg/train"), work.file("seg/valid"), features)
+    }
+
+    static func train(_ data: (train: String, valid: String, features: String), _ out: String, _ extra: [String] = []) throws -> TestSupport.Run {
+        try TestSupport.vadprep(["train", data.train, "--valid", data.valid, "--model", "lstm", "--hidden", "8", "--batch", "4",
+                                 "--threads", "1", "--out", out] + extra)
+    }
+
+    static func bytes(_ path: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path)) }
+
+    /// A run writes weights, history, curves and checkpoints; the same seed
+    /// gives the same weights bit for bit; a run continued with --resume gives
+    /// the weights of an uninterrupted one.
+    @Test func trainsDeterministicallyAndResumes() throws {
+        let work = TestSupport.TemporaryDirectory()
+        let data = try Self.segments(in: work)
+        let first = try Self.train(data, work.file("a"), ["--epochs", "3"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let lines = first.stdout.split(separator: "\n")
+        #expect(lines.count == 3 && lines[0].hasPrefix("epoch 1/3  train loss ") && lines[2].contains("valid loss"), "\(first.stdout)")
+        for file in ["model.safetensors", "history.jsonl", "history.csv", "curves.svg", "checkpoints/epoch-0001.safetensors",
+                     "checkpoints/epoch-0003.safetensors"] {
+            #expect(FileManager.default.fileExists(atPath: work.file("a/\(file)")), "\(file) is missing")
+        }
+        #expect(try String(contentsOfFile: work.file("a/history.jsonl"), encoding: .utf8).split(separator: "\n").count == 3)
+
+        #expect(try Self.train(data, work.file("b"), ["--epochs", "3", "--quiet"]).status == 0)
+        #expect(try Self.bytes(work.file("a/model.safetensors")) == Self.bytes(work.file("b/model.safetensors")))
+
+        // One epoch, then continued to three.
+        #expect(try Self.train(data, work.file("c"), ["--epochs", "1", "--quiet"]).status == 0)
+        let resumed = try Self.train(data, work.file("c"), ["--epochs", "3", "--resume"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stdout.hasPrefix("epoch 2/3"), "\(resumed.stdout)")
+        #expect(try Self.bytes(work.file("a/model.safetensors")) == Self.bytes(work.file("c/model.safetensors")))
+
+        // Another seed, other weights; other options cannot resume.
+        #expect(try Self.train(data, work.file("d"), ["--epochs", "1", "--seed", "2", "--quiet"]).status == 0)
+        #expect(try Self.bytes(work.file("d/model.safetensors")) != Self.bytes(work.file("c/checkpoints/epoch-0001.safetensors")))
+        let mismatch = try Self.train(data, work.file("c"), ["--epochs", "4", "--resume", "--lr", "0.01"])
+        #expect(mismatch.status == 1 && mismatch.stderr.hasPrefix("vadprep train: \(work.file("c")): was trained with other options"), "\(mismatch.stderr)")
+        let busy = try Self.train(data, work.file("c"), ["--epochs", "1"])
+        #expect(busy.stderr == "vadprep train: \(work.file("c")): is not empty; use --resume to continue the run in it, or --force to replace it\n")
+    }
+
+    /// eval scores frames; predict writes probabilities on extract's frame
+    /// grid and segments, and reports a bad recording by name.
+    @Test func evaluatesAndPredicts() throws {
+        let work = TestSupport.TemporaryDirectory()
+        let data = try Self.segments(in: work)
+        #expect(try Self.train(data, work.file("run"), ["--epochs", "2", "--quiet"]).status == 0)
+
+        let eval = try TestSupport.vadprep(["eval", work.file("run"), data.features, "--json", "--threads", "1"])
+        #expect(eval.status == 0, "\(eval.stderr)")
+        let metrics = try JSONDecoder().decode([String: Double].self, from: Data(eval.stdout.utf8))
+        let index = try DatasetIndex.read(from: data.features)
+        #expect(Int(metrics["frames"] ?? 0) == index.statistics.labelledFrames)
+        for key in ["accuracy", "precision", "recall", "f1", "roc_auc", "loss"] { #expect(metrics[key] != nil, "\(key) missing") }
+        let table = try TestSupport.vadprep(["eval", work.file("run"), data.features, "--threads", "1"])
+        #expect(table.status == 0 && table.stdout.contains("F1"), "\(table.stdout)")
+
+        try TestSupport.write("not audio", to: work.file("broken.wav"))
+        let audio = TestSupport.fixture("corpus/speech-16k.wav")
+        let predict = try TestSupport.vadprep(["predict", work.file("run"), audio, work.file("broken.wav"), "--out", work.file("pred")])
+        #expect(predict.status == 1)
+        #expect(predict.stderr.contains("\(work.file("broken.wav")): cannot read audio"), "\(predict.stderr)")
+        #expect(predict.stderr.hasSuffix("vadprep predict: 1 of 2 recordings failed\n"), "\(predict.stderr)")
+        let npy = try Self.bytes(work.file("pred/speech-16k.npy"))
+        let frames = index.utterances.first { $0.id == "speech-16k" }!.frames
+        #expect(npy.count == 128 + 4 * frames, "expected \(frames) float32 probabilities after a 128-byte header")
+        let labels = try String(contentsOfFile: work.file("pred/speech-16k.txt"), encoding: .utf8)
+        #expect(labels.isEmpty || labels.split(separator: "\n").allSatisfy { $0.split(separator: "\t").count == 3 && $0.hasSuffix("\tspeech") })
+        #expect(!FileManager.default.fileExists(atPath: work.file("pred/broken.npy")))
+    }
+
+    /// The CDNN on raw frames trains end to end; a dataset without raw frames is refused by name.
+    @Test func rawWaveformModel() throws {
+        let work = TestSupport.TemporaryDirectory()
+        let data = try Self.segments(in: work)
+        let raw = try TestSupport.vadprep(["train", data.train, "--valid", data.valid, "--model", "cdnn-raw", "--epochs", "1",
+                                           "--batch", "4", "--threads", "1", "--out", work.file("raw"), "--quiet"])
+        #expect(raw.status == 0, "\(raw.stderr)")
+        let plain = work.file("plain")
+        #expect(try TestSupport.vadprep(["extract", TestSupport.fixture("corpus"), "--out", plain, "--quiet"]).status == 0)
+        let refused = try TestSupport.vadprep(["train", plain, "--model", "cdnn-raw", "--out", work.file("x")])
+        #expect(refused.status == 1)
+        #expect(refused.stderr == "vadprep train: \(plain): has no raw-waveform frames, which cdnn-raw reads; extract with --raw-frames\n")
+    }
+}
