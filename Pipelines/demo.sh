@@ -2,7 +2,9 @@
 # The main job, end to end, on the bundled default corpus: installs what is
 # missing, builds vadprep, generates the corpus (60 labelled recordings,
 # deterministic), extracts it, cuts it into the report's segments
-# (Pipelines/prepare.sh), and shows and verifies the datasets.
+# (Pipelines/prepare.sh), shows and verifies the datasets, then runs a small
+# version of the report's experiment: trains its LSTM on the 3 s segments,
+# scores it on the validation split and marks speech in one recording.
 #
 #   Pipelines/demo.sh [OUT_DIR]        (default: demo-output/)
 source "$(dirname "$0")/common.sh"
@@ -35,4 +37,12 @@ say "vadprep inspect"
 say "vadprep verify"
 for dataset in "$out/features" "$out"/seg-*/train "$out"/seg-*/valid; do "$VADPREP" verify "$dataset"; done
 
-say "done: features in $out/features, segments in $out/seg-*/{train,valid}"
+say "vadprep train (the report's lstm, 3 s segments, 4 epochs)"
+"$VADPREP" train "$out/seg-3s/train" --valid "$out/seg-3s/valid" --model lstm --epochs 4 --seed 1 --out "$out/run-lstm-3s" --force
+say "vadprep eval"
+"$VADPREP" eval "$out/run-lstm-3s" "$out/seg-3s/valid"
+say "vadprep predict"
+first="$(find "$out/corpus" -name '*.wav' | sort | head -n 1)"
+"$VADPREP" predict "$out/run-lstm-3s" "$first" --out "$out/predictions"
+
+say "done: features in $out/features, segments in $out/seg-*/{train,valid}, a trained model in $out/run-lstm-3s (curves.svg), predictions in $out/predictions"

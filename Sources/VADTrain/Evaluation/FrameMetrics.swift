@@ -25,9 +25,8 @@ public struct FrameMetrics: Codable, Equatable, Sendable {
     /// The metrics and the confusion matrix as an aligned text table.
     public func table() -> String {
         func percent(_ x: Double) -> String { String(format: "%6.2f %%", 100 * x) }
-        let width = max(String(truePositives + falseNegatives).count, String(falsePositives + trueNegatives).count, 10)
-        func cell(_ n: Int) -> String { String(repeating: " ", count: max(0, width - String(n).count)) + String(n) }
-        let pad = String(repeating: " ", count: max(0, width - 6))
+        let width = max(String(truePositives + falseNegatives).count, String(falsePositives + trueNegatives).count, 7)
+        func cell(_ text: String) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
         return """
             frames     \(frames)
             accuracy   \(percent(accuracy))
@@ -37,10 +36,10 @@ public struct FrameMetrics: Codable, Equatable, Sendable {
             ROC AUC    \(String(format: "%.4f", rocAUC))
             threshold  \(String(format: "%.2f", threshold))
 
-                              predicted
-                              \(pad)speech  \(pad)  silence
-            actual speech     \(cell(truePositives))  \(cell(falseNegatives))
-            actual silence    \(cell(falsePositives))  \(cell(trueNegatives))
+            confusion (frames)  predicted
+                                \(cell("speech"))  \(cell("silence"))
+            actual speech       \(cell(String(truePositives)))  \(cell(String(falseNegatives)))
+            actual silence      \(cell(String(falsePositives)))  \(cell(String(trueNegatives)))
             """
     }
 }

@@ -72,6 +72,8 @@ public enum LearningCurves {
             s += "<text x=\"\(f(px(x)))\" y=\"\(f(y0 + 16))\" text-anchor=\"middle\">\(Int(x))</text>\n"
         }
         s += "<text x=\"\(f((x0 + x1) / 2))\" y=\"\(f(y0 + 34))\" text-anchor=\"middle\">epoch</text>\n"
+        let legendHeight = Double(panel.series.count) * 16 + 6
+        var legend = "<rect x=\"\(f(x1 - 96))\" y=\"\(f(y1 + 2))\" width=\"92\" height=\"\(f(legendHeight))\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#ccc\"/>\n"
         for (n, (name, ys, color)) in panel.series.enumerated() {
             let points = zip(panel.x, ys).filter { $0.1.isFinite }.map { "\(f(px($0.0))),\(f(py($0.1)))" }
             if points.count > 1 {
@@ -82,10 +84,10 @@ public enum LearningCurves {
                 s += "<circle cx=\"\(xy[0])\" cy=\"\(xy[1])\" r=\"3\" fill=\"\(color)\"/>\n"
             }
             let ly = y1 + 14 + Double(n) * 16
-            s += "<line x1=\"\(f(x1 - 90))\" y1=\"\(f(ly - 4))\" x2=\"\(f(x1 - 70))\" y2=\"\(f(ly - 4))\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
-            s += "<text x=\"\(f(x1 - 65))\" y=\"\(f(ly))\">\(escape(name))</text>\n"
+            legend += "<line x1=\"\(f(x1 - 90))\" y1=\"\(f(ly - 4))\" x2=\"\(f(x1 - 70))\" y2=\"\(f(ly - 4))\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
+            legend += "<text x=\"\(f(x1 - 65))\" y=\"\(f(ly))\">\(escape(name))</text>\n"
         }
-        return s + "</g>\n"
+        return s + legend + "</g>\n"
     }
 
     static func f(_ x: Double) -> String { String(format: "%.1f", x) }
