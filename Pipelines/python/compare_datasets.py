@@ -1,0 +1,55 @@
+"""Checks that two vadprep features datasets hold the same utterances with
+the same bytes, whatever their sharding: the same ids in the same order, and
+for each utterance identical features, labels and (when present) waveform.
+
+    python compare_datasets.py DATASET_A DATASET_B
+
+Prints one line and exits 0 when they agree; names the first difference and
+exits 1 otherwise. Used to check a merged multi-machine extraction against a
+single-machine run.
+"""
+import json
+import sys
+from pathlib import Path
+
+from safetensors.numpy import load_file
+
+
+def utterances(directory):
+    """(id, {tensor: bytes}) for every utterance, in index order."""
+    root = Path(directory)
+    index = json.loads((root / "index.json").read_text())
+    shards = {}
+    for u in index["utterances"]:
+        number = u["shard"]
+        if number not in shards:
+            shards = {number: load_file(str(root / index["shards"][number]["file"]))}
+        t = shards[number]
+        row = u["row"]
+        first, end = t["utterance_offsets"][row], t["utterance_offsets"][row + 1]
+        data = {"features": t["features"][first:end].tobytes(), "labels": t["labels"][first:end].tobytes()}
+        if "waveform" in t:
+            a, b = t["waveform_offsets"][row], t["waveform_offsets"][row + 1]
+            data["waveform"] = t["waveform"][a:b].tobytes()
+        yield u["id"], data
+
+
+def main(a, b):
+    count = 0
+    left, right = utterances(a), utterances(b)
+    for (id_a, data_a), (id_b, data_b) in zip(left, right):
+        if id_a != id_b:
+            sys.exit(f"compare_datasets: utterance {count}: {a} has {id_a}, {b} has {id_b}")
+        for name in sorted(set(data_a) | set(data_b)):
+            if data_a.get(name) != data_b.get(name):
+                sys.exit(f"compare_datasets: {id_a}: {name} differs between {a} and {b}")
+        count += 1
+    if next(left, None) is not None or next(right, None) is not None:
+        sys.exit(f"compare_datasets: {a} and {b} hold different numbers of utterances")
+    print(f"compare_datasets: {a} and {b} hold the same {count} utterances, byte for byte")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    main(sys.argv[1], sys.argv[2])
