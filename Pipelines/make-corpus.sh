@@ -34,8 +34,10 @@ options:
                      utterances is a long one of 30-45 s regardless
   --languages LIST   comma-separated languages with sentence lists in
                      corpus-text/ (default en,es,de,fr,it,pt,nl)
-  --noises LIST      comma-separated from white,pink,brown,babble,none
-                     (default white,pink,brown,babble)
+  --noises LIST      comma-separated from white,pink,brown,babble,hum,music,none
+                     (default white,pink,brown,babble; hum is 50 or 60 Hz mains
+                     hum with harmonics over faint hiss, music plucked
+                     pentatonic chords: held out of the default for tests)
   --snr LIST         comma-separated SNRs in dB relative to the speech RMS
                      (default 20,10,5,0)
   --jobs J           parallel workers (default: the number of CPUs)
@@ -111,7 +113,7 @@ is_uint "$jobs" && [ "$jobs" -ge 1 ] || bad_usage "--jobs must be a positive int
 [[ "$languages" =~ ^[a-z][a-z0-9_-]*(,[a-z][a-z0-9_-]*)*$ ]] || bad_usage "bad --languages list: '$languages'"
 [[ "$noises" =~ ^[a-z]+(,[a-z]+)*$ ]] || bad_usage "bad --noises list: '$noises'"
 for noise in ${noises//,/ }; do
-    case "$noise" in white|pink|brown|babble|none) ;; *) bad_usage "unknown noise '$noise' (white, pink, brown, babble, none)" ;; esac
+    case "$noise" in white|pink|brown|babble|hum|music|none) ;; *) bad_usage "unknown noise '$noise' (white, pink, brown, babble, hum, music, none)" ;; esac
 done
 [[ "$snrs" =~ ^-?[0-9]+(\.[0-9]+)?(,-?[0-9]+(\.[0-9]+)?)*$ ]] || bad_usage "bad --snr list: '$snrs'"
 text_dir="$here/corpus-text"
@@ -390,6 +392,25 @@ make_utterance() {
                     t=$((t + 1))
                 done
                 sox -R -D -m "${inputs[@]}" -t f32 "$noise_file" ;;
+            hum)
+                local base=$(( noise_offset % 2 ? 60 : 50 ))
+                sox -R -r 16000 -c 3 -n -t f32 "$udir/hum.f32" synth "${samples}s" sine "$base" sine $(( 2 * base )) \
+                    sine $(( 3 * base )) remix 1v0.5,2v0.3,3v0.2
+                sox -R -r 16000 -c 1 -n -t f32 "$udir/hiss.f32" \
+                    synth $(( samples + noise_offset * 16 ))s pinknoise gain -30 trim $(( noise_offset * 16 ))s
+                sox -R -D -m -t f32 -r 16000 -c 1 "$udir/hum.f32" -t f32 -r 16000 -c 1 "$udir/hiss.f32" -t f32 "$noise_file" ;;
+            music)
+                # Half-second chords of three plucked notes from a pentatonic scale.
+                local -a scale=(C4 D4 E4 G4 A4 C5 D5 E5 G5 A5) chords=()
+                local k
+                for ((k = 0; k * 500 < dur + 500; k++)); do
+                    sox -R -r 44100 -c 3 -n -t f32 -r 16000 "$udir/chord$k.f32" synth 0.5 \
+                        pluck "${scale[$(( (k * 7 + noise_offset) % 10 ))]}" \
+                        pluck "${scale[$(( (k * 3 + noise_offset + 2) % 10 ))]}" \
+                        pluck "${scale[$(( (k * 5 + noise_offset + 4) % 10 ))]}" remix 1v0.33,2v0.33,3v0.33 gain -6 rate 16000
+                    chords+=(-t f32 -r 16000 -c 1 "$udir/chord$k.f32")
+                done
+                sox -R -D "${chords[@]}" -t f32 "$noise_file" trim 0 "${samples}s" ;;
         esac
         local speech_rms noise_rms gain
         speech_rms="$(stat_of "$udir/speech.f32" RMS)"
