@@ -10,8 +10,10 @@ ensure_system_packages
 say "building VADTrainBench (release)"
 (cd "$ROOT" && swift build -c release --product VADTrainBench 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' >&2)
 bench="$(cd "$ROOT" && swift build -c release --show-bin-path)/VADTrainBench"
-if [ -n "${PIP_FIND_LINKS:-}" ] || ! python_venv "$ROOT/Pipelines/python/requirements-torch.txt" 2>/dev/null; then
-    python_venv "$ROOT/Pipelines/python/requirements-torch.txt"
+python_venv "$ROOT/Pipelines/python/requirements.txt"
+if ! "$PYTHON" -c "import torch" 2>/dev/null; then  # as test.sh: local +cpu wheels, else PyPI's
+    "$PYTHON" -m pip install -q --disable-pip-version-check -r "$ROOT/Pipelines/python/requirements-torch.txt" \
+        || "$PYTHON" -m pip install -q --disable-pip-version-check torch==2.13.0
 fi
 
 threads=("$@")

@@ -402,13 +402,13 @@ make_utterance() {
             music)
                 # Half-second chords of three plucked notes from a pentatonic scale.
                 local -a scale=(C4 D4 E4 G4 A4 C5 D5 E5 G5 A5) chords=()
-                local k
-                for ((k = 0; k * 500 < dur + 500; k++)); do
-                    sox -R -r 44100 -c 3 -n -t f32 -r 16000 "$udir/chord$k.f32" synth 0.5 \
-                        pluck "${scale[$(( (k * 7 + noise_offset) % 10 ))]}" \
-                        pluck "${scale[$(( (k * 3 + noise_offset + 2) % 10 ))]}" \
-                        pluck "${scale[$(( (k * 5 + noise_offset + 4) % 10 ))]}" remix 1v0.33,2v0.33,3v0.33 gain -6 rate 16000
-                    chords+=(-t f32 -r 16000 -c 1 "$udir/chord$k.f32")
+                local c
+                for ((c = 0; c * 500 < dur + 500; c++)); do
+                    sox -R -r 44100 -c 3 -n -t f32 -r 16000 "$udir/chord$c.f32" synth 0.5 \
+                        pluck "${scale[$(( (c * 7 + noise_offset) % 10 ))]}" \
+                        pluck "${scale[$(( (c * 3 + noise_offset + 2) % 10 ))]}" \
+                        pluck "${scale[$(( (c * 5 + noise_offset + 4) % 10 ))]}" remix 1v0.33,2v0.33,3v0.33 gain -6 rate 16000
+                    chords+=(-t f32 -r 16000 -c 1 "$udir/chord$c.f32")
                 done
                 sox -R -D "${chords[@]}" -t f32 "$noise_file" trim 0 "${samples}s" ;;
         esac
