@@ -59,6 +59,39 @@ import _VADTestSupport
         #expect(busy.stderr == "vadprep train: \(work.file("c")): is not empty; use --resume to continue the run in it, or --force to replace it\n")
     }
 
+    /// SIGINT or SIGKILL in the middle of a run; --resume then ends with the
+    /// weights of a run never interrupted.
+    @Test(arguments: [SIGINT, SIGKILL])
+    func resumesAfterInterruption(signal: Int32) throws {
+        let work = TestSupport.TemporaryDirectory()
+        let data = try Self.segments(in: work)
+        let options = ["--epochs", "30", "--batch", "1", "--quiet"]
+        #expect(try Self.train(data, work.file("reference"), options).status == 0)
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestSupport.vadprepExecutable)
+        process.arguments = ["train", data.train, "--valid", data.valid, "--model", "lstm", "--hidden", "8", "--threads", "1",
+                             "--out", work.file("run")] + options
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let deadline = Date().addingTimeInterval(120)
+        while process.isRunning && Date() < deadline
+            && !FileManager.default.fileExists(atPath: work.file("run/checkpoints/epoch-0003.safetensors")) { usleep(1000) }
+        #expect(process.isRunning, "the run ended before its third epoch was written")
+        kill(process.processIdentifier, signal)
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        if signal == SIGINT {
+            #expect(process.terminationStatus == 130)
+            #expect(message.hasPrefix("vadprep train: interrupted in epoch ") && message.hasSuffix("run the same command with --resume to continue\n"), "\(message)")
+        }
+        let resumed = try Self.train(data, work.file("run"), options + ["--resume"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(try Self.bytes(work.file("run/model.safetensors")) == Self.bytes(work.file("reference/model.safetensors")))
+        #expect(try String(contentsOfFile: work.file("run/history.jsonl"), encoding: .utf8).split(separator: "\n").count == 30)
+    }
+
     /// eval scores frames; predict writes probabilities on extract's frame
     /// grid and segments, and reports a bad recording by name.
     @Test func evaluatesAndPredicts() throws {

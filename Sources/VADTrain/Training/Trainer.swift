@@ -82,6 +82,7 @@ public enum Trainer {
                                            rawFrames: data.index.rawFrames, training: JSONValue(encoding: options),
                                            vadprepVersion: VADPrepVersion.current)
         var history: [EpochRecord] = []
+        if resume { removeLeftovers(in: out) }
         if resume, let continued = try latestCheckpoint(in: out) {
             guard continued.description.training.resumeKey == options.resumeKey else {
                 throw PipelineError("\(out): was trained with other options; resume with the same model options, --batch, --lr and --seed (only --epochs and --threads may change)")
@@ -153,6 +154,15 @@ public enum Trainer {
         }
     }
 
+    /// Temporary files of writes a killed run did not finish (their names start with ".").
+    private static func removeLeftovers(in out: String) {
+        for directory in [out, "\(out)/\(checkpoints)"] {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where name.hasPrefix(".") {
+                FileSystem.remove("\(directory)/\(name)")
+            }
+        }
+    }
+
     /// The checkpoint of the last finished epoch, if any.
     private static func latestCheckpoint(in out: String) throws -> ModelFile.Loaded? {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: "\(out)/\(checkpoints)")) ?? [])
@@ -166,12 +176,14 @@ public enum Trainer {
                              history: [EpochRecord], to out: String) throws {
         let epoch = history.count
         let name = "epoch-" + String(format: "%04d", epoch) + ".safetensors"
-        try ModelFile.write(network, description: description, to: "\(out)/\(checkpoints)", name: name, optimizer: optimizer, epoch: epoch)
-        try ModelFile.write(network, description: description, to: out, name: modelFile)
+        // The history first and the checkpoint last: a run stopped in between
+        // resumes from the previous checkpoint, whose epochs the history holds.
         try writeText(history.map(TrainingHistory.jsonLine).joined(separator: "\n") + "\n", to: "\(out)/\(historyFile)")
         try writeText(TrainingHistory.csv(history), to: "\(out)/history.csv")
         try writeText(LearningCurves.svg(history, title: "\(description.config.kind.rawValue): loss and accuracy per epoch"),
                       to: "\(out)/curves.svg")
+        try ModelFile.write(network, description: description, to: out, name: modelFile)
+        try ModelFile.write(network, description: description, to: "\(out)/\(checkpoints)", name: name, optimizer: optimizer, epoch: epoch)
     }
 
     static func writeText(_ text: String, to path: String) throws {
