@@ -31,30 +31,28 @@ import Testing
         for parameter in layer.parameters { parameter.gradient.zero() }
         let dx = layer.backward(r)
         let analytic = layer.parameters.map { $0.gradient.copy() }
-        let h = 1e-6
         for (n, parameter) in layer.parameters.enumerated() {
             for i in sampled(parameter.count) {
-                let saved = parameter.value[i]
-                parameter.value[i] = saved + h
-                let plus = objective()
-                parameter.value[i] = saved - h
-                let minus = objective()
-                parameter.value[i] = saved
-                let numeric = (plus - minus) / (2 * h)
+                let numeric = centralDifference(parameter.value, i, objective)
                 #expect(agree(analytic[n][i], numeric), "\(parameter.name)[\(i)]: analytic \(analytic[n][i]), numeric \(numeric)")
             }
         }
         guard inputGradient else { return }
         for i in sampled(x.data.count) {
-            let saved = x.data[i]
-            x.data[i] = saved + h
-            let plus = objective()
-            x.data[i] = saved - h
-            let minus = objective()
-            x.data[i] = saved
-            let numeric = (plus - minus) / (2 * h)
+            let numeric = centralDifference(x.data, i, objective)
             #expect(agree(dx.data[i], numeric), "input[\(i)]: analytic \(dx.data[i]), numeric \(numeric)")
         }
+    }
+
+    /// (f(v + h) - f(v - h)) / 2h for the value `buffer[i]`, restored afterwards.
+    static func centralDifference(_ buffer: Buffer<Double>, _ i: Int, _ objective: () -> Double) -> Double {
+        let h = 1e-6, saved = buffer[i]
+        buffer[i] = saved + h
+        let plus = objective()
+        buffer[i] = saved - h
+        let minus = objective()
+        buffer[i] = saved
+        return (plus - minus) / (2 * h)
     }
 
     /// Up to 40 indices spread over 0..<count.
@@ -126,17 +124,10 @@ import Testing
         let result = MaskedLoss.compute(config.loss, logits: network.forward(x, mask: mask), targets: targets, weights: mask)
         #expect(result.frames > 0 && result.loss > 0)
         network.backward(result.gradient)
-        let h = 1e-6
         for parameter in network.parameters {
             for i in Self.sampled(parameter.count).prefix(12) {
                 let analytic = parameter.gradient[i]
-                let saved = parameter.value[i]
-                parameter.value[i] = saved + h
-                let plus = lossValue()
-                parameter.value[i] = saved - h
-                let minus = lossValue()
-                parameter.value[i] = saved
-                let numeric = (plus - minus) / (2 * h)
+                let numeric = Self.centralDifference(parameter.value, i, lossValue)
                 #expect(Self.agree(analytic, numeric), "\(kind) \(loss) \(parameter.name)[\(i)]: analytic \(analytic), numeric \(numeric)")
             }
         }
