@@ -34,10 +34,11 @@ options:
                      utterances is a long one of 30-45 s regardless
   --languages LIST   comma-separated languages with sentence lists in
                      corpus-text/ (default en,es,de,fr,it,pt,nl)
-  --noises LIST      comma-separated from white,pink,brown,babble,hum,music,none
-                     (default white,pink,brown,babble; hum is 50 or 60 Hz mains
-                     hum with harmonics over faint hiss, music plucked
-                     pentatonic chords: held out of the default for tests)
+  --noises LIST      comma-separated from white,pink,brown,babble,hum,music,
+                     tones,engine,none (default white,pink,brown,babble; hum is
+                     50 or 60 Hz mains hum with harmonics over faint hiss,
+                     music plucked pentatonic chords, tones beeps and sweeps
+                     of 0.3-3 kHz, engine brown noise throbbing at 4-30 Hz)
   --snr LIST         comma-separated SNRs in dB relative to the speech RMS
                      (default 20,10,5,0)
   --jobs J           parallel workers (default: the number of CPUs)
@@ -113,7 +114,7 @@ is_uint "$jobs" && [ "$jobs" -ge 1 ] || bad_usage "--jobs must be a positive int
 [[ "$languages" =~ ^[a-z][a-z0-9_-]*(,[a-z][a-z0-9_-]*)*$ ]] || bad_usage "bad --languages list: '$languages'"
 [[ "$noises" =~ ^[a-z]+(,[a-z]+)*$ ]] || bad_usage "bad --noises list: '$noises'"
 for noise in ${noises//,/ }; do
-    case "$noise" in white|pink|brown|babble|hum|music|none) ;; *) bad_usage "unknown noise '$noise' (white, pink, brown, babble, hum, music, none)" ;; esac
+    case "$noise" in white|pink|brown|babble|hum|music|tones|engine|none) ;; *) bad_usage "unknown noise '$noise' (white, pink, brown, babble, hum, music, tones, engine, none)" ;; esac
 done
 [[ "$snrs" =~ ^-?[0-9]+(\.[0-9]+)?(,-?[0-9]+(\.[0-9]+)?)*$ ]] || bad_usage "bad --snr list: '$snrs'"
 text_dir="$here/corpus-text"
@@ -411,6 +412,24 @@ make_utterance() {
                     chords+=(-t f32 -r 16000 -c 1 "$udir/chord$c.f32")
                 done
                 sox -R -D "${chords[@]}" -t f32 "$noise_file" trim 0 "${samples}s" ;;
+            tones)
+                # Beeps and sweeps (alarms, phones, whistles) with silences between.
+                local -a pieces=()
+                local b=0 at=0 f1 f2 on off
+                while (( at < dur )); do
+                    f1=$(( 300 + (noise_offset * 37 + b * 911) % 2700 ))
+                    f2=$(( 300 + (noise_offset * 53 + b * 577) % 2700 ))
+                    on=$(( 100 + (noise_offset + b * 131) % 700 )) off=$(( 50 + (noise_offset + b * 257) % 900 ))
+                    if (( b % 2 )); then f2=$f1; fi
+                    sox -R -r 16000 -c 1 -n -t f32 "$udir/tone$b.f32" synth "0.$(printf '%03d' "$on")" sine "$f1:$f2" \
+                        fade 0.01 0 0.01 pad 0 "0.$(printf '%03d' "$off")"
+                    pieces+=(-t f32 -r 16000 -c 1 "$udir/tone$b.f32")
+                    at=$(( at + on + off )) b=$(( b + 1 ))
+                done
+                sox -R -D "${pieces[@]}" -t f32 "$noise_file" trim 0 "${samples}s" ;;
+            engine)
+                sox -R -r 16000 -c 1 -n -t f32 "$noise_file" synth $(( samples + noise_offset * 16 ))s brownnoise \
+                    synth sine amod $(( 4 + noise_offset % 27 )) 60 gain -6 trim $(( noise_offset * 16 ))s ;;
         esac
         local speech_rms noise_rms gain
         speech_rms="$(stat_of "$udir/speech.f32" RMS)"
