@@ -32,7 +32,7 @@ extension VADPrep {
                 let model = try ModelFile.read(path)
                 let data = try TrainingData(directory: dataset, config: model.description.config,
                                             normalization: model.description.normalization, batchSize: 51)
-                if let extract = data.index.options["extract"] ?? Optional(data.index.options), extract != model.description.extractOptions {
+                if data.extractOptions != model.description.extractOptions {
                     throw PipelineError("\(dataset): was extracted with other options than the model was trained on")
                 }
                 let result = try Evaluator.evaluate(model.network, on: data)

@@ -105,6 +105,12 @@ import _VADTestSupport
         let index = try DatasetIndex.read(from: data.features)
         #expect(Int(metrics["frames"] ?? 0) == index.statistics.labelledFrames)
         for key in ["accuracy", "precision", "recall", "f1", "roc_auc", "loss"] { #expect(metrics[key] != nil, "\(key) missing") }
+        let other = work.file("other")
+        #expect(try TestSupport.vadprep(["extract", TestSupport.fixture("corpus"), "--out", other, "--quiet", "--num-ceps", "13"]).status == 0)
+        let mismatch = try TestSupport.vadprep(["eval", work.file("run"), other])
+        #expect(mismatch.status == 1 && mismatch.stderr == "vadprep eval: \(other): was extracted with other options than the model was trained on\n", "\(mismatch.stderr)")
+        let mixed = try TestSupport.vadprep(["train", data.train, "--valid", other, "--model", "lstm", "--out", work.file("mixed")])
+        #expect(mixed.status == 1 && mixed.stderr == "vadprep train: \(other): was extracted with other options than \(data.train)\n", "\(mixed.stderr)")
         let table = try TestSupport.vadprep(["eval", work.file("run"), data.features, "--threads", "1"])
         #expect(table.status == 0 && table.stdout.contains("F1"), "\(table.stdout)")
 

@@ -52,6 +52,9 @@ public final class TrainingData: @unchecked Sendable {
     private let raw: RawFrameLayout?
 
     public var index: DatasetIndex { dataset.index }
+    /// `vadprep extract`'s options of the data: a features dataset's own, or
+    /// those a segments dataset records of its source.
+    public var extractOptions: JSONValue { index.options["extract"] ?? index.options }
     /// Stored epochs of random crops (1 otherwise).
     public var storedEpochs: Int { index.segments?.epochs ?? 1 }
     public var isFixedLength: Bool { fixedFrames != nil }

@@ -69,14 +69,13 @@ public enum Trainer {
                 try TrainingData(directory: path, config: options.model, normalization: data.normalization, batchSize: options.batch)
             }
         } catch { throw PipelineError(error.description) }
-        if let validation, validation.index.options["extract"] != data.index.options["extract"] {
+        if let validation, validation.extractOptions != data.extractOptions {
             throw PipelineError("\(valid!): was extracted with other options than \(train)")
         }
 
         let network = Network<Float>(options.model, seed: options.seed)
         let optimizer = Adam(network.parameters, learningRate: options.learningRate)
-        let extract = data.index.options["extract"] ?? data.index.options
-        let description = ModelDescription(config: options.model, normalization: data.normalization, extractOptions: extract,
+        let description = ModelDescription(config: options.model, normalization: data.normalization, extractOptions: data.extractOptions,
                                            featureNames: Array(data.index.featureNames.prefix(options.model.inputs)),
                                            frameShiftSeconds: data.index.frameShiftSeconds, sampleRate: data.index.sampleRate,
                                            rawFrames: data.index.rawFrames, training: JSONValue(encoding: options),
