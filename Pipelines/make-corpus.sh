@@ -35,10 +35,11 @@ options:
   --languages LIST   comma-separated languages with sentence lists in
                      corpus-text/ (default en,es,de,fr,it,pt,nl)
   --noises LIST      comma-separated from white,pink,brown,babble,hum,music,
-                     tones,engine,none (default white,pink,brown,babble; hum is
-                     50 or 60 Hz mains hum with harmonics over faint hiss,
-                     music plucked pentatonic chords, tones beeps and sweeps
-                     of 0.3-3 kHz, engine brown noise throbbing at 4-30 Hz)
+                     tones,engine,melody,none (default white,pink,brown,babble;
+                     hum is 50 or 60 Hz mains hum with harmonics over faint
+                     hiss, music plucked pentatonic chords, tones beeps and
+                     sweeps of 0.3-3 kHz, engine brown noise throbbing at
+                     4-30 Hz, melody one synthesizer voice playing a tune)
   --snr LIST         comma-separated SNRs in dB relative to the speech RMS
                      (default 20,10,5,0)
   --jobs J           parallel workers (default: the number of CPUs)
@@ -114,7 +115,7 @@ is_uint "$jobs" && [ "$jobs" -ge 1 ] || bad_usage "--jobs must be a positive int
 [[ "$languages" =~ ^[a-z][a-z0-9_-]*(,[a-z][a-z0-9_-]*)*$ ]] || bad_usage "bad --languages list: '$languages'"
 [[ "$noises" =~ ^[a-z]+(,[a-z]+)*$ ]] || bad_usage "bad --noises list: '$noises'"
 for noise in ${noises//,/ }; do
-    case "$noise" in white|pink|brown|babble|hum|music|tones|engine|none) ;; *) bad_usage "unknown noise '$noise' (white, pink, brown, babble, hum, music, tones, engine, none)" ;; esac
+    case "$noise" in white|pink|brown|babble|hum|music|tones|engine|melody|none) ;; *) bad_usage "unknown noise '$noise' (white, pink, brown, babble, hum, music, tones, engine, melody, none)" ;; esac
 done
 [[ "$snrs" =~ ^-?[0-9]+(\.[0-9]+)?(,-?[0-9]+(\.[0-9]+)?)*$ ]] || bad_usage "bad --snr list: '$snrs'"
 text_dir="$here/corpus-text"
@@ -427,6 +428,20 @@ make_utterance() {
                     at=$(( at + on + off )) b=$(( b + 1 ))
                 done
                 sox -R -D "${pieces[@]}" -t f32 "$noise_file" trim 0 "${samples}s" ;;
+            melody)
+                # One square, sawtooth or triangle voice on a major scale, notes of 0.12-0.6 s.
+                local -a steps=(0 2 4 5 7 9 11 12 14 16) waves=(square sawtooth triangle) notes=()
+                local m=0 at=0 len semis wave
+                wave="${waves[$(( noise_offset % 3 ))]}"
+                while (( at < dur )); do
+                    len=$(( 120 + (noise_offset * 17 + m * 389) % 480 ))
+                    semis=$(( steps[(noise_offset + m * 3 + m / 4) % 10] + (noise_offset % 5) * 2 - 12 ))
+                    sox -R -r 16000 -c 1 -n -t f32 "$udir/note$m.f32" synth "0.$(printf '%03d' "$len")" \
+                        "$wave" "%$semis" fade 0.01 0 0.03 gain -12
+                    notes+=(-t f32 -r 16000 -c 1 "$udir/note$m.f32")
+                    at=$(( at + len )) m=$(( m + 1 ))
+                done
+                sox -R -D "${notes[@]}" -t f32 "$noise_file" trim 0 "${samples}s" ;;
             engine)
                 sox -R -r 16000 -c 1 -n -t f32 "$noise_file" synth $(( samples + noise_offset * 16 ))s brownnoise \
                     synth sine amod $(( 4 + noise_offset % 27 )) 60 gain -6 trim $(( noise_offset * 16 ))s ;;
