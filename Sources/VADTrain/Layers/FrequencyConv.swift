@@ -89,7 +89,7 @@ public final class FrequencyConv<S: TrainScalar>: Layer {
         S.gemm(transposeA: true, transposeB: false, m: C, n: K, k: rows * Wc, alpha: 1,
                a: dConv.pointer, lda: C, b: patches.pointer, ldb: K, beta: 1, c: weight.gradient.pointer, ldc: K)
         addColumnSums(dConv.pointer, rows: rows * Wc, width: C, into: bias.gradient.pointer)
-        let dx = Sequences<S>(steps: dy.steps, batch: dy.batch, width: inputWidth)
+        let dx = Sequences<S>(steps: dy.steps, batch: dy.batch, width: needsInputGradient ? inputWidth : 0)
         if needsInputGradient {
             let dPatches = Buffer<S>(count: rows * Wc * K)
             S.gemm(transposeA: false, transposeB: false, m: rows * Wc, n: K, k: C, alpha: 1,

@@ -2,7 +2,8 @@
 ///
 /// `forward` keeps what `backward` needs (so a layer serves one batch at a
 /// time); `backward` takes dLoss/dOutput, adds the parameters' gradients to
-/// `Parameter.gradient` and returns dLoss/dInput. Rows are time-major (see
+/// `Parameter.gradient` and returns dLoss/dInput (0 wide from a layer that
+/// only ever comes first, whose input needs none). Rows are time-major (see
 /// `Sequences`); `mask` holds one value per row, 1 for a real frame and 0
 /// for padding, or is nil when every frame is real.
 public protocol Layer<S>: AnyObject {

@@ -97,6 +97,6 @@ public final class RawFrontEnd<S: TrainScalar>: Layer {
         }
         input = nil
         self.pooled = nil
-        return Sequences<S>(steps: dy.steps, batch: dy.batch, width: window)
+        return Sequences<S>(steps: dy.steps, batch: dy.batch, width: 0)  // no input gradient (see `Layer`)
     }
 }
