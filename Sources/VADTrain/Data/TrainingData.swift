@@ -117,8 +117,9 @@ public final class TrainingData: @unchecked Sendable {
             let (first, frames) = try rowRange(record, reader: reader)
             if fixedFrames != nil, reader.header.tensors[ShardMetadata.mask] != nil {
                 let m = try reader.bytes(ShardMetadata.mask)
-                if mask == nil { mask = Buffer(count: steps * B) ; for i in 0..<(steps * B) { mask![i] = 1 } }
-                for t in 0..<steps { mask![t * B + b] = S(m[first + t]) }
+                let rowMask = mask ?? Buffer([S](repeating: 1, count: steps * B))
+                for t in 0..<steps { rowMask[t * B + b] = S(m[first + t]) }
+                mask = rowMask
             }
             for t in 0..<frames { targets[t * B + b] = labels[first + t] }
             if config.usesRawFrames {
