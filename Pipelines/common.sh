@@ -37,6 +37,19 @@ build_vadprep() {
     export VADPREP
 }
 
+# Generates a corpus into DIR with make-corpus.sh and ARGS, unless DIR holds
+# one made already by the same generator with the same arguments.
+generate_corpus() {
+    local dir="$1" stamp
+    shift
+    stamp="$(sha256sum "$ROOT/Pipelines/make-corpus.sh" | cut -c1-16) $*"
+    [ "$(cat "$dir/.stamp" 2>/dev/null)" = "$stamp" ] && return 0
+    say "generating $dir (make-corpus.sh $*)"
+    rm -rf "$dir"
+    "$ROOT/Pipelines/make-corpus.sh" "$dir" "$@"
+    echo "$stamp" > "$dir/.stamp"
+}
+
 # Creates (once) a virtualenv (VENV, default $ROOT/.build-venv) with
 # REQUIREMENTS installed, and sets PYTHON to its interpreter.
 python_venv() {

@@ -16,16 +16,8 @@ out="$(cd "$out" && pwd)"
 ensure_system_packages
 build_vadprep release
 
-# The corpus is regenerated only when the generator or its arguments change.
 corpus="$out/corpus"
-corpus_args=(--count 60 --seed 1)
-stamp="$(sha256sum "$ROOT/Pipelines/make-corpus.sh" | cut -c1-16) ${corpus_args[*]}"
-if [ "$(cat "$corpus/.stamp" 2>/dev/null)" != "$stamp" ]; then
-    say "generating the default corpus in $corpus"
-    rm -rf "$corpus"
-    "$ROOT/Pipelines/make-corpus.sh" "$corpus" "${corpus_args[@]}"
-    echo "$stamp" > "$corpus/.stamp"
-fi
+generate_corpus "$corpus" --count 60 --seed 1
 
 say "extract and segment (Pipelines/prepare.sh)"
 "$ROOT/Pipelines/prepare.sh" "$corpus" "$out"

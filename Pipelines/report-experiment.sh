@@ -37,18 +37,8 @@ ensure_system_packages
 build_vadprep release
 
 # Training and validation recordings from different seeds: no recording is in both.
-make_corpus() {  # DIR SEED COUNT
-    local stamp
-    stamp="$(sha256sum "$ROOT/Pipelines/make-corpus.sh" | cut -c1-16) $2 $3"
-    if [ "$(cat "$1/.stamp" 2>/dev/null)" != "$stamp" ]; then
-        say "generating $3 recordings in $1"
-        rm -rf "$1"
-        "$ROOT/Pipelines/make-corpus.sh" "$1" --count "$3" --seed "$2" --min-seconds 8 --max-seconds 30 --quiet
-        echo "$stamp" > "$1/.stamp"
-    fi
-}
-make_corpus "$out/corpus-train" 101 "$train_count"
-make_corpus "$out/corpus-valid" 202 "$valid_count"
+generate_corpus "$out/corpus-train" --count "$train_count" --seed 101 --min-seconds 8 --max-seconds 30 --quiet
+generate_corpus "$out/corpus-valid" --count "$valid_count" --seed 202 --min-seconds 8 --max-seconds 30 --quiet
 
 for split in train valid; do
     say "extract $split"

@@ -46,21 +46,10 @@ PY
 fi
 
 # The training recipe of vadprep's model (skipped with --run).
-make_corpus() {  # DIR STAMP_ARGS... -- generator arguments
-    local dir="$1" stamp
-    shift
-    stamp="$(sha256sum "$ROOT/Pipelines/make-corpus.sh" | cut -c1-16) $*"
-    if [ "$(cat "$dir/.stamp" 2>/dev/null)" != "$stamp" ]; then
-        say "generating $dir"
-        rm -rf "$dir"
-        "$ROOT/Pipelines/make-corpus.sh" "$dir" "$@" --quiet
-        echo "$stamp" > "$dir/.stamp"
-    fi
-}
 if [ -z "$run" ]; then
     train_noises=white,pink,brown,babble,tones,engine,melody,none
-    make_corpus "$out/train-corpus" --count 1500 --seed 505 --noises "$train_noises" --snr=-5,0,5,10,20 --min-seconds 6 --max-seconds 30
-    make_corpus "$out/valid-corpus" --count 150 --seed 606 --noises "$train_noises" --snr=-5,0,5,10,20 --min-seconds 6 --max-seconds 30
+    generate_corpus "$out/train-corpus" --count 1500 --seed 505 --noises "$train_noises" --snr=-5,0,5,10,20 --min-seconds 6 --max-seconds 30 --quiet
+    generate_corpus "$out/valid-corpus" --count 150 --seed 606 --noises "$train_noises" --snr=-5,0,5,10,20 --min-seconds 6 --max-seconds 30 --quiet
     for split in train valid; do
         "$VADPREP" extract "$out/$split-corpus" --out "$out/$split-features" --resume --quiet
         [ -f "$out/$split-segments/index.json" ] ||
@@ -73,14 +62,8 @@ if [ -z "$run" ]; then
 fi
 
 corpus="$out/corpus"
-stamp="$(sha256sum "$ROOT/Pipelines/make-corpus.sh" | cut -c1-16) $count"
-if [ "$(cat "$corpus/.stamp" 2>/dev/null)" != "$stamp" ]; then
-    say "generating $count held-out test recordings (sv, fi, ca, ro; hum, music)"
-    rm -rf "$corpus"
-    "$ROOT/Pipelines/make-corpus.sh" "$corpus" --count "$count" --seed 303 --languages sv,fi,ca,ro \
-        --noises hum,music --min-seconds 8 --max-seconds 30 --quiet
-    echo "$stamp" > "$corpus/.stamp"
-fi
+generate_corpus "$corpus" --count "$count" --seed 303 --languages sv,fi,ca,ro --noises hum,music \
+    --min-seconds 8 --max-seconds 30 --quiet
 "$VADPREP" extract "$corpus" --out "$out/features" --raw-frames --force --quiet
 mapfile -t audio < <(find "$corpus" -name 'utt-*' ! -name '*.txt' | sort)
 "$VADPREP" predict "$run" "${audio[@]}" --out "$out/predictions" --quiet

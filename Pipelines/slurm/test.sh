@@ -18,10 +18,7 @@ ensure_system_packages
 python_venv "$ROOT/Pipelines/python/requirements.txt"
 
 corpus="$work/corpus"
-if [ ! -f "$corpus/corpus.tsv" ]; then
-    say "generating the default corpus in $corpus"
-    "$ROOT/Pipelines/make-corpus.sh" "$corpus" --count 60 --seed 1 --quiet
-fi
+generate_corpus "$corpus" --count 60 --seed 1 --quiet
 
 "$ROOT/Pipelines/slurm/local-cluster.sh" start "$state"
 trap '"$ROOT/Pipelines/slurm/local-cluster.sh" stop "$state"' EXIT
