@@ -31,6 +31,8 @@ public final class LSTM<S: TrainScalar>: Layer {
     private var cellTanh: Buffer<S>?   // tanh(c̃_t), [rows, H]
     private var cells: Buffer<S>?      // c_t, [rows, H]
     private var outputs: Sequences<S>? // h_t, [rows, H]
+    // Scratch kept between batches (every element is written before it is read).
+    private var gatesSpace, cellTanhSpace, cellsSpace, outputSpace, dGatesSpace, inputGradientSpace: Buffer<S>?
 
     public init(_ name: String, inputs: Int, hidden: Int, reverse: Bool = false, random: inout Random) {
         inputWidth = inputs
@@ -53,10 +55,10 @@ public final class LSTM<S: TrainScalar>: Layer {
     public func forward(_ x: Sequences<S>, mask: Buffer<S>?) -> Sequences<S> {
         precondition(x.width == inputWidth)
         let H = hidden, G = 4 * hidden, B = x.batch, T = x.steps
-        let gates = Buffer<S>(count: x.rows * G)
-        let cellTanh = Buffer<S>(count: x.rows * H)
-        let cells = Buffer<S>(count: x.rows * H)
-        let h = Sequences<S>(steps: T, batch: B, width: H)
+        let gates = reuse(&gatesSpace, count: x.rows * G)
+        let cellTanh = reuse(&cellTanhSpace, count: x.rows * H)
+        let cells = reuse(&cellsSpace, count: x.rows * H)
+        let h = Sequences<S>(steps: T, batch: B, width: H, data: reuse(&outputSpace, count: x.rows * H))
 
         S.gemm(transposeA: false, transposeB: true, m: x.rows, n: G, k: inputWidth, alpha: 1,
                a: x.data.pointer, lda: inputWidth, b: weightIH.value.pointer, ldb: inputWidth,
@@ -109,7 +111,7 @@ public final class LSTM<S: TrainScalar>: Layer {
     public func backward(_ dy: Sequences<S>) -> Sequences<S> {
         let x = input!, gates = gates!, cellTanh = cellTanh!, cells = cells!, h = outputs!
         let H = hidden, G = 4 * hidden, B = x.batch, T = x.steps
-        let dGates = Buffer<S>(count: x.rows * G)
+        let dGates = reuse(&dGatesSpace, count: x.rows * G)
         let dhNext = Buffer<S>(count: B * H)
         let dcNext = Buffer<S>(count: B * H)
         let zeroRow = Buffer<S>(count: H)  // c_prev of the first step
@@ -153,7 +155,7 @@ public final class LSTM<S: TrainScalar>: Layer {
                a: dGates.pointer, lda: G, b: x.data.pointer, ldb: inputWidth,
                beta: 1, c: weightIH.gradient.pointer, ldc: inputWidth)
         addColumnSums(dGates.pointer, rows: x.rows, width: G, into: bias.gradient.pointer)
-        let dx = Sequences<S>(steps: T, batch: B, width: inputWidth)
+        let dx = Sequences<S>(steps: T, batch: B, width: inputWidth, data: reuse(&inputGradientSpace, count: x.rows * inputWidth))
         S.gemm(transposeA: false, transposeB: false, m: x.rows, n: inputWidth, k: G, alpha: 1,
                a: dGates.pointer, lda: G, b: weightIH.value.pointer, ldb: inputWidth,
                beta: 0, c: dx.data.pointer, ldc: inputWidth)

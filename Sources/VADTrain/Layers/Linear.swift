@@ -5,6 +5,8 @@ public final class Linear<S: TrainScalar>: Layer {
     public let weight: Parameter<S>
     public let bias: Parameter<S>
     private var input: Sequences<S>?
+    // Scratch kept between batches (every element is written before it is read).
+    private var outputSpace, inputGradientSpace: Buffer<S>?
 
     public init(_ name: String, inputs: Int, outputs: Int, random: inout Random) {
         inputWidth = inputs
@@ -22,7 +24,8 @@ public final class Linear<S: TrainScalar>: Layer {
     public func forward(_ x: Sequences<S>, mask: Buffer<S>?) -> Sequences<S> {
         precondition(x.width == inputWidth)
         input = x
-        let y = Sequences<S>(steps: x.steps, batch: x.batch, width: outputWidth)
+        let y = Sequences<S>(steps: x.steps, batch: x.batch, width: outputWidth,
+                             data: reuse(&outputSpace, count: x.rows * outputWidth))
         S.gemm(transposeA: false, transposeB: true, m: x.rows, n: outputWidth, k: inputWidth, alpha: 1,
                a: x.data.pointer, lda: inputWidth, b: weight.value.pointer, ldb: inputWidth,
                beta: 0, c: y.data.pointer, ldc: outputWidth)
@@ -38,7 +41,8 @@ public final class Linear<S: TrainScalar>: Layer {
                a: dy.data.pointer, lda: outputWidth, b: x.data.pointer, ldb: inputWidth,
                beta: 1, c: weight.gradient.pointer, ldc: inputWidth)
         addColumnSums(dy.data.pointer, rows: dy.rows, width: outputWidth, into: bias.gradient.pointer)
-        let dx = Sequences<S>(steps: x.steps, batch: x.batch, width: inputWidth)
+        let dx = Sequences<S>(steps: x.steps, batch: x.batch, width: inputWidth,
+                              data: reuse(&inputGradientSpace, count: x.rows * inputWidth))
         S.gemm(transposeA: false, transposeB: false, m: x.rows, n: inputWidth, k: outputWidth, alpha: 1,
                a: dy.data.pointer, lda: outputWidth, b: weight.value.pointer, ldb: inputWidth,
                beta: 0, c: dx.data.pointer, ldc: inputWidth)

@@ -11,6 +11,13 @@ public final class Buffer<S: TrainScalar>: @unchecked Sendable {
         pointer.initialize(repeating: 0, count: max(count, 1))
     }
 
+    /// A buffer whose contents are undefined until written: for scratch space
+    /// that is overwritten whole (scalars are trivial types, so this is safe).
+    init(uninitialized count: Int) {
+        self.count = count
+        pointer = .allocate(capacity: max(count, 1))
+    }
+
     public convenience init(_ values: [S]) {
         self.init(count: values.count)
         for i in values.indices { pointer[i] = values[i] }
@@ -32,6 +39,17 @@ public final class Buffer<S: TrainScalar>: @unchecked Sendable {
         other.pointer.update(from: pointer, count: count)
         return other
     }
+}
+
+/// `slot` when it holds exactly `count` scalars, else a new uninitialised
+/// buffer stored in `slot`: scratch space that a layer reuses from batch to
+/// batch instead of allocating (and the kernel zeroing) it afresh each time.
+@inline(__always)
+func reuse<S: TrainScalar>(_ slot: inout Buffer<S>?, count: Int) -> Buffer<S> {
+    if let buffer = slot, buffer.count == count { return buffer }
+    let buffer = Buffer<S>(uninitialized: count)
+    slot = buffer
+    return buffer
 }
 
 /// A learnable tensor: its value and the gradient that `backward` accumulates.
