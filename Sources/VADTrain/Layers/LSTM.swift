@@ -63,7 +63,6 @@ public final class LSTM<S: TrainScalar>: Layer {
         S.gemm(transposeA: false, transposeB: true, m: x.rows, n: G, k: inputWidth, alpha: 1,
                a: x.data.pointer, lda: inputWidth, b: weightIH.value.pointer, ldb: inputWidth,
                beta: 0, c: gates.pointer, ldc: G)
-        addBias(bias.value.pointer, to: gates.pointer, rows: x.rows, width: G)
 
         for s in 0..<T {
             let t = time(s, of: T)
@@ -77,6 +76,8 @@ public final class LSTM<S: TrainScalar>: Layer {
             }
             for b in 0..<B {
                 let row = g + b * G
+                let b0 = bias.value.pointer  // added here, while the row is in cache
+                for k in 0..<G { row[k] += b0[k] }
                 S.sigmoid(row, count: 2 * H)          // i, f
                 S.tanh(row + 2 * H, count: H)         // g
                 S.sigmoid(row + 3 * H, count: H)      // o
@@ -136,6 +137,8 @@ public final class LSTM<S: TrainScalar>: Layer {
                     d[3 * H + j] = dhTilde * t * o * (1 - o)
                     dc[j] = dcTilde * f
                 }
+                let db = bias.gradient.pointer  // summed here, while the row is in cache
+                for k in 0..<G { db[k] += d[k] }
             }
             if s > 0 {  // dh_prev = dG_t W_hh
                 S.gemm(transposeA: false, transposeB: false, m: B, n: H, k: G, alpha: 1,
@@ -154,7 +157,6 @@ public final class LSTM<S: TrainScalar>: Layer {
         S.gemm(transposeA: true, transposeB: false, m: G, n: inputWidth, k: x.rows, alpha: 1,
                a: dGates.pointer, lda: G, b: x.data.pointer, ldb: inputWidth,
                beta: 1, c: weightIH.gradient.pointer, ldc: inputWidth)
-        addColumnSums(dGates.pointer, rows: x.rows, width: G, into: bias.gradient.pointer)
         let dx = Sequences<S>(steps: T, batch: B, width: inputWidth, data: reuse(&inputGradientSpace, count: x.rows * inputWidth))
         S.gemm(transposeA: false, transposeB: false, m: x.rows, n: inputWidth, k: G, alpha: 1,
                a: dGates.pointer, lda: G, b: weightIH.value.pointer, ldb: inputWidth,
