@@ -10,6 +10,7 @@ single-machine run.
 """
 import json
 import sys
+from itertools import zip_longest
 from pathlib import Path
 
 from safetensors.numpy import load_file
@@ -18,6 +19,8 @@ from safetensors.numpy import load_file
 def utterances(directory):
     """(id, {tensor: bytes}) for every utterance, in index order."""
     root = Path(directory)
+    if not (root / "index.json").is_file():
+        sys.exit(f"compare_datasets: {directory} is not a dataset (no index.json)")
     index = json.loads((root / "index.json").read_text())
     shards = {}
     for u in index["utterances"]:
@@ -27,7 +30,8 @@ def utterances(directory):
         t = shards[number]
         row = u["row"]
         first, end = t["utterance_offsets"][row], t["utterance_offsets"][row + 1]
-        data = {"features": t["features"][first:end].tobytes(), "labels": t["labels"][first:end].tobytes()}
+        data = {"tensor names": sorted(t), "features": t["features"][first:end].tobytes(),
+                "labels": t["labels"][first:end].tobytes()}
         if "waveform" in t:
             a, b = t["waveform_offsets"][row], t["waveform_offsets"][row + 1]
             data["waveform"] = t["waveform"][a:b].tobytes()
@@ -36,16 +40,19 @@ def utterances(directory):
 
 def main(a, b):
     count = 0
-    left, right = utterances(a), utterances(b)
-    for (id_a, data_a), (id_b, data_b) in zip(left, right):
+    # zip_longest, not zip: zip drops the item it drew from A when B runs out.
+    for left, right in zip_longest(utterances(a), utterances(b)):
+        if left is None or right is None:
+            longer, shorter, extra = (b, a, right) if left is None else (a, b, left)
+            sys.exit(f"compare_datasets: {longer} has more utterances than {shorter}: "
+                     f"{count} in common, then {extra[0]}")
+        (id_a, data_a), (id_b, data_b) = left, right
         if id_a != id_b:
             sys.exit(f"compare_datasets: utterance {count}: {a} has {id_a}, {b} has {id_b}")
         for name in sorted(set(data_a) | set(data_b)):
             if data_a.get(name) != data_b.get(name):
-                sys.exit(f"compare_datasets: {id_a}: {name} differs between {a} and {b}")
+                sys.exit(f"compare_datasets: {id_a}: {name} differ between {a} and {b}")
         count += 1
-    if next(left, None) is not None or next(right, None) is not None:
-        sys.exit(f"compare_datasets: {a} and {b} hold different numbers of utterances")
     print(f"compare_datasets: {a} and {b} hold the same {count} utterances, byte for byte")
 
 

@@ -18,6 +18,7 @@ corpus="${1:?$usage}" out="${2:?$usage}" parts="${3:?$usage}"
 shift 3
 [[ "$parts" =~ ^[1-9][0-9]*$ ]] || { echo "submit.sh: N must be a positive number, not '$parts'" >&2; exit 2; }
 vadprep="$(command -v "${VADPREP:-vadprep}")" || { echo "submit.sh: no vadprep binary (set VADPREP)" >&2; exit 2; }
+[[ "$vadprep" = /* ]] || vadprep="$PWD/$vadprep"   # the tasks may start elsewhere
 corpus="$(cd "$corpus" && pwd)"
 mkdir -p "$out/logs"
 out="$(cd "$out" && pwd)"
