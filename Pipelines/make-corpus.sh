@@ -2,7 +2,8 @@
 # Generates a synthetic voice-activity corpus whose labels are known by
 # construction: speech chunks (espeak-ng sentences and KTuberling's recorded
 # words) placed at whole-millisecond offsets between silences, with white,
-# pink, brown or babble noise mixed under the whole file at a chosen SNR.
+# pink, brown or babble noise (by default; also mains hum, music, tones,
+# engine, melody, traffic or cafe) mixed under the whole file at a chosen SNR.
 #
 #   Pipelines/make-corpus.sh OUT_DIR [--count N] [--seed S]
 #       [--min-seconds A] [--max-seconds B] [--languages LIST]
@@ -33,13 +34,17 @@ options:
   --max-seconds B    longest utterance, seconds (default 20); about 1 in 10
                      utterances is a long one of 30-45 s regardless
   --languages LIST   comma-separated languages with sentence lists in
-                     corpus-text/ (default en,es,de,fr,it,pt,nl)
+                     corpus-text/ (default en,es,de,fr,it,pt,nl; also
+                     sv,fi,ca,ro,da,ru,el, which have KTuberling words too)
   --noises LIST      comma-separated from white,pink,brown,babble,hum,music,
-                     tones,engine,melody,none (default white,pink,brown,babble;
-                     hum is 50 or 60 Hz mains hum with harmonics over faint
-                     hiss, music plucked pentatonic chords, tones beeps and
-                     sweeps of 0.3-3 kHz, engine brown noise throbbing at
-                     4-30 Hz, melody one synthesizer voice playing a tune)
+                     tones,engine,melody,traffic,cafe,none (default
+                     white,pink,brown,babble; hum is 50 or 60 Hz mains hum
+                     with harmonics over faint hiss, music plucked pentatonic
+                     chords, tones beeps and sweeps of 0.3-3 kHz, engine brown
+                     noise throbbing at 4-30 Hz, melody one synthesizer voice
+                     playing a tune, traffic cars swelling and fading over a
+                     low rumble, cafe a drifting band-limited murmur with
+                     clinks of cups and cutlery)
   --snr LIST         comma-separated SNRs in dB relative to the speech RMS
                      (default 20,10,5,0)
   --jobs J           parallel workers (default: the number of CPUs)
@@ -115,7 +120,10 @@ is_uint "$jobs" && [ "$jobs" -ge 1 ] || bad_usage "--jobs must be a positive int
 [[ "$languages" =~ ^[a-z][a-z0-9_-]*(,[a-z][a-z0-9_-]*)*$ ]] || bad_usage "bad --languages list: '$languages'"
 [[ "$noises" =~ ^[a-z]+(,[a-z]+)*$ ]] || bad_usage "bad --noises list: '$noises'"
 for noise in ${noises//,/ }; do
-    case "$noise" in white|pink|brown|babble|hum|music|tones|engine|melody|none) ;; *) bad_usage "unknown noise '$noise' (white, pink, brown, babble, hum, music, tones, engine, melody, none)" ;; esac
+    case "$noise" in
+        white|pink|brown|babble|hum|music|tones|engine|melody|traffic|cafe|none) ;;
+        *) bad_usage "unknown noise '$noise' (white, pink, brown, babble, hum, music, tones, engine, melody, traffic, cafe, none)" ;;
+    esac
 done
 [[ "$snrs" =~ ^-?[0-9]+(\.[0-9]+)?(,-?[0-9]+(\.[0-9]+)?)*$ ]] || bad_usage "bad --snr list: '$snrs'"
 text_dir="$here/corpus-text"
@@ -144,6 +152,7 @@ voices_for() {
         es) echo "es es-419" ;;
         fr) echo "fr-fr fr-be" ;;
         pt) echo "pt pt-br" ;;
+        ru) echo "ru ru-lv" ;;
         *) echo "$1" ;;
     esac
 }
@@ -445,6 +454,48 @@ make_utterance() {
             engine)
                 sox -R -r 16000 -c 1 -n -t f32 "$noise_file" synth $(( samples + noise_offset * 16 ))s brownnoise \
                     synth sine amod $(( 4 + noise_offset % 27 )) 60 gain -6 trim $(( noise_offset * 16 ))s ;;
+            traffic)
+                # Vehicles passing one after another: pink noise low-passed at
+                # 0.5-2.5 kHz, swelling and fading over 2-7 s, sometimes with a
+                # pause between, over a steady low rumble.
+                local -a cars=()
+                local v=0 at=0 clen cut pause
+                while (( at < dur )); do
+                    clen=$(( 2000 + (noise_offset * 29 + v * 1733) % 5000 ))
+                    cut=$(( 500 + (noise_offset * 7 + v * 419) % 2000 ))
+                    pause=$(( (noise_offset + v * 617) % 3 ? 0 : (noise_offset * 3 + v * 211) % 2000 ))
+                    sox -R -r 16000 -c 1 -n -t f32 "$udir/car$v.f32" synth $(( (clen + v * 300) * 16 ))s pinknoise \
+                        trim $(( v * 300 * 16 ))s lowpass "$cut" fade q "$(ms_to_s $(( clen / 2 )))" "$(ms_to_s "$clen")" \
+                        "$(ms_to_s $(( clen / 2 )))" gain -$(( (noise_offset + v * 5) % 10 )) pad 0 "$(ms_to_s "$pause")"
+                    cars+=(-t f32 -r 16000 -c 1 "$udir/car$v.f32")
+                    at=$(( at + clen + pause )) v=$(( v + 1 ))
+                done
+                sox -R -D "${cars[@]}" -t f32 "$udir/cars.f32" trim 0 "${samples}s"
+                sox -R -r 16000 -c 1 -n -t f32 "$udir/rumble.f32" synth $(( samples + noise_offset * 16 ))s brownnoise \
+                    lowpass 250 trim $(( noise_offset * 16 ))s
+                sox -R -D -m -v 0.7 -t f32 -r 16000 -c 1 "$udir/cars.f32" -v 0.3 -t f32 -r 16000 -c 1 "$udir/rumble.f32" \
+                    -t f32 "$noise_file" ;;
+            cafe)
+                # A room of people far off: pink noise band-passed to 200-3000 Hz
+                # whose level drifts slowly, and the clinks of cups and cutlery
+                # (two inharmonic partials decaying over 60-250 ms) at irregular times.
+                local -a clinks=()
+                local b=0 at=0 hz clen gap
+                while (( at < dur )); do
+                    hz=$(( 1500 + (noise_offset * 61 + b * 997) % 1900 ))
+                    clen=$(( 60 + (noise_offset * 13 + b * 71) % 190 ))
+                    gap=$(( (b % 4 == 1) ? 40 + (b * 37) % 120 : 150 + (noise_offset * 11 + b * 733) % 1600 ))
+                    sox -R -r 16000 -c 2 -n -t f32 -c 1 "$udir/clink$b.f32" synth "$(ms_to_s "$clen")" sine "$hz" \
+                        sine $(( hz * 232 / 100 )) remix 1v0.6,2v0.4 fade l 0 "$(ms_to_s "$clen")" "$(ms_to_s $(( clen - 5 )))" \
+                        gain -$(( 6 + (noise_offset + b * 7) % 12 )) pad 0 "$(ms_to_s "$gap")"
+                    clinks+=(-t f32 -r 16000 -c 1 "$udir/clink$b.f32")
+                    at=$(( at + clen + gap )) b=$(( b + 1 ))
+                done
+                sox -R -D "${clinks[@]}" -t f32 "$udir/clinks.f32" trim 0 "${samples}s"
+                sox -R -r 16000 -c 1 -n -t f32 "$udir/murmur.f32" synth $(( samples + noise_offset * 16 ))s pinknoise \
+                    trim $(( noise_offset * 16 ))s sinc 200-3000 tremolo "0.$(( 1 + noise_offset % 4 ))" 40
+                sox -R -D -m -v 0.5 -t f32 -r 16000 -c 1 "$udir/murmur.f32" -v 0.5 -t f32 -r 16000 -c 1 "$udir/clinks.f32" \
+                    -t f32 "$noise_file" ;;
         esac
         local speech_rms noise_rms gain
         speech_rms="$(stat_of "$udir/speech.f32" RMS)"
