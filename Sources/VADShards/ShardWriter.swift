@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Declares one tensor of a shard: its name, element type and the shape of one
 /// row. Rows are appended; the leading dimension is the number of rows written.
 public struct TensorSpec: Sendable, Equatable {
@@ -32,7 +38,7 @@ public struct WrittenShard: Sendable, Equatable {
 ///
 /// The header, which comes first in the file, holds every tensor's final shape,
 /// so rows are spooled until `finish`: in memory up to a few MiB per tensor,
-/// then in a hidden spool file beside the shard. `finish` writes header and
+/// then in an unlinked scratch file beside the shard. `finish` writes header and
 /// data under a temporary name, syncs, and renames the shard into place, so a
 /// shard file either is complete or does not exist. Tensors are laid out in the
 /// order they are declared; declare 8-byte types first to keep every tensor
@@ -103,41 +109,72 @@ public final class ShardWriter {
 }
 
 /// Bytes of one tensor on their way into a shard: a memory buffer that moves
-/// to a spool file once it passes `memoryLimit`.
+/// to a scratch file once it passes `memoryLimit`.
+///
+/// The scratch file is unlinked as soon as it is created, so it lives exactly
+/// as long as its descriptor: nothing is left behind, even by a killed
+/// process. It is never synced (the shard is; the scratch is only a detour).
 private final class Spool {
     let path: String
     private(set) var count = 0
     private var memory: [UInt8] = []
-    private var file: AtomicFile?
+    private var descriptor: Int32 = -1
+    private var fileBytes = 0
     private static let memoryLimit = 4 << 20
 
     init(path: String) { self.path = path }
 
+    deinit { if descriptor >= 0 { close(descriptor) } }
+
     func append(_ bytes: UnsafeRawBufferPointer) throws {
         count += bytes.count
         memory.append(contentsOf: bytes)
-        if memory.count >= Spool.memoryLimit {
-            if file == nil { file = try AtomicFile(path: path) }
-            try memory.withUnsafeBytes { raw in try file!.write(raw) }
-            memory.removeAll(keepingCapacity: true)
+        if memory.count >= Spool.memoryLimit { try spill() }
+    }
+
+    private func spill() throws {
+        if descriptor < 0 {
+            descriptor = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+            if descriptor < 0 { throw FileError("cannot create", path) }
+            unlink(path)
         }
+        try memory.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let wrote = write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+                if wrote < 0 {
+                    if errno == EINTR { continue }
+                    throw FileError("cannot write", path)
+                }
+                offset += wrote
+            }
+        }
+        fileBytes += memory.count
+        memory.removeAll(keepingCapacity: true)
     }
 
     /// Hands every byte, in order, to `body`, in chunks of at most 1 MiB
     /// (read, not mapped: a mapping of the whole spool would count, page by
     /// page, towards the process's resident memory).
     func drain(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        if let file {
-            try file.commit()
-            self.file = nil
-            try FileSystem.readChunks(path, body)
+        if descriptor >= 0 {
+            let block = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+            defer { block.deallocate() }
+            var offset = 0
+            while offset < fileBytes {
+                let got = pread(descriptor, block.baseAddress, min(block.count, fileBytes - offset), off_t(offset))
+                if got < 0 { if errno == EINTR { continue }; throw FileError("cannot read", path) }
+                if got == 0 { throw FileError("cannot read", path, reason: "the spool ended early") }
+                try body(UnsafeRawBufferPointer(rebasing: block[0..<got]))
+                offset += got
+            }
         }
         try memory.withUnsafeBytes { raw in try body(raw) }
     }
 
     func remove() {
-        file = nil
-        FileSystem.remove(path)
+        if descriptor >= 0 { close(descriptor); descriptor = -1 }
+        fileBytes = 0
         memory = []
     }
 }
