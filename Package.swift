@@ -31,8 +31,11 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
 
-        // MARK: - Our one piece of C: SHA-256 with the x86 SHA extensions
+        // MARK: - Our C, for instructions Swift cannot emit on the x86-64 baseline:
+        // SHA-256 with the SHA extensions, LSTM cell steps with AVX2 and FMA
+        // (each used only where the processor has them)
         .target(name: "CSHA256"),
+        .target(name: "CLSTMKernels"),
 
         // MARK: - Wrappers: the only Swift files that call each C library
         .target(name: "SoundFile", dependencies: ["CSndFile"]),
@@ -48,7 +51,7 @@ let package = Package(
                 dependencies: ["SoundFile", "FFT", "Resample", "VADShards"]),
 
         // MARK: - Training: the report's models on OpenBLAS, evaluation, a VAD for new audio
-        .target(name: "VADTrain", dependencies: ["BLAS", "VADShards", "VADPipeline"]),
+        .target(name: "VADTrain", dependencies: ["BLAS", "CLSTMKernels", "VADShards", "VADPipeline"]),
 
         // MARK: - Command-line tool
         .executableTarget(name: "vadprep", dependencies: [

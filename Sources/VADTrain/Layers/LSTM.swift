@@ -75,24 +75,11 @@ public final class LSTM<S: TrainScalar>: Layer {
                        beta: 1, c: g, ldc: G)
             }
             for b in 0..<B {
-                let row = g + b * G
-                let b0 = bias.value.pointer  // added here, while the row is in cache
-                for k in 0..<G { row[k] += b0[k] }
-                S.sigmoid(row, count: 2 * H)          // i, f
-                S.tanh(row + 2 * H, count: H)         // g
-                S.sigmoid(row + 3 * H, count: H)      // o
                 let c = cells.pointer + (block + b) * H
-                let tc = cellTanh.pointer + (block + b) * H
-                if s > 0 {
-                    let cPrevious = cells.pointer + (time(s - 1, of: T) * B + b) * H
-                    for j in 0..<H { c[j] = row[H + j] * cPrevious[j] + row[j] * row[2 * H + j] }
-                } else {
-                    for j in 0..<H { c[j] = row[j] * row[2 * H + j] }
-                }
-                tc.update(from: c, count: H)
-                S.tanh(tc, count: H)
                 let out = h.row(block + b)
-                for j in 0..<H { out[j] = row[3 * H + j] * tc[j] }
+                let cPrevious = s > 0 ? UnsafePointer(cells.pointer + (time(s - 1, of: T) * B + b) * H) : nil
+                LSTMCell.forwardRow(gates: g + b * G, bias: bias.value.pointer, cPrevious: cPrevious, c: c,
+                                    tanhC: cellTanh.pointer + (block + b) * H, h: out, hidden: H)
                 if let mask, mask[block + b] != 1 {
                     let m = mask[block + b]
                     for j in 0..<H { c[j] *= m; out[j] *= m }
@@ -115,30 +102,17 @@ public final class LSTM<S: TrainScalar>: Layer {
         let dGates = reuse(&dGatesSpace, count: x.rows * G)
         let dhNext = Buffer<S>(count: B * H)
         let dcNext = Buffer<S>(count: B * H)
-        let zeroRow = Buffer<S>(count: H)  // c_prev of the first step
 
         for s in stride(from: T - 1, through: 0, by: -1) {
             let t = time(s, of: T)
             let block = t * B
             for b in 0..<B {
                 let r = block + b
-                let m: S = mask?[r] ?? 1
-                let a = gates.pointer + r * G, d = dGates.pointer + r * G
-                let tc = cellTanh.pointer + r * H
-                let up = dy.row(r), dh = dhNext.pointer + b * H, dc = dcNext.pointer + b * H
-                let cPrevious = s > 0 ? UnsafePointer(cells.pointer + (time(s - 1, of: T) * B + b) * H) : UnsafePointer(zeroRow.pointer)
-                for j in 0..<H {
-                    let i = a[j], f = a[H + j], g = a[2 * H + j], o = a[3 * H + j], t = tc[j]
-                    let dhTilde = (up[j] + dh[j]) * m
-                    let dcTilde = dc[j] * m + dhTilde * o * (1 - t * t)
-                    d[j] = dcTilde * g * i * (1 - i)
-                    d[H + j] = dcTilde * cPrevious[j] * f * (1 - f)
-                    d[2 * H + j] = dcTilde * i * (1 - g * g)
-                    d[3 * H + j] = dhTilde * t * o * (1 - o)
-                    dc[j] = dcTilde * f
-                }
-                let db = bias.gradient.pointer  // summed here, while the row is in cache
-                for k in 0..<G { db[k] += d[k] }
+                let cPrevious = s > 0 ? UnsafePointer(cells.pointer + (time(s - 1, of: T) * B + b) * H) : nil
+                LSTMCell.backwardRow(a: gates.pointer + r * G, tanhC: cellTanh.pointer + r * H, cPrevious: cPrevious,
+                                     up: dy.row(r), dh: dhNext.pointer + b * H, dc: dcNext.pointer + b * H,
+                                     m: mask?[r] ?? 1, d: dGates.pointer + r * G, biasGradient: bias.gradient.pointer,
+                                     hidden: H)
             }
             if s > 0 {  // dh_prev = dG_t W_hh
                 S.gemm(transposeA: false, transposeB: false, m: B, n: H, k: G, alpha: 1,
