@@ -41,6 +41,9 @@ public enum BLAS {
     public static func setThreads(_ count: Int) {
         openblas_set_num_threads(Int32(count))
     }
+
+    /// The number of threads OpenBLAS uses for one call (`openblas_get_num_threads`).
+    public static var threads: Int { Int(openblas_get_num_threads()) }
 }
 
 /// A floating-point type BLAS computes in: `Float` (training) or `Double`

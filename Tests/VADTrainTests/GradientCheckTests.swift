@@ -81,6 +81,26 @@ import Testing
         Self.check(layer, input: Self.sequences(steps: 6, batch: 2, width: 3, seed: 2), mask: mask)
     }
 
+    /// With two threads a batch of 16 is split in two halves that run the time
+    /// loop concurrently: the gradients are still right (padding in one half),
+    /// and the outputs are those of one thread.
+    @Test(arguments: [false, true])
+    func lstmSplitOverThreads(reverse: Bool) {
+        let threads = ComputeThreads.count
+        defer { ComputeThreads.use(threads) }
+        let x = Self.sequences(steps: 5, batch: 16, width: 3, seed: 2)
+        let mask = Buffer<Double>((0..<5).flatMap { t in (0..<16).map { b in b == 11 && t >= 2 ? 0.0 : 1 } })
+        var outputs: [[Double]] = []
+        for count in [1, 2] {
+            ComputeThreads.use(count)
+            var random = Random(seed: 1)
+            let layer = LSTM<Double>("lstm", inputs: 3, hidden: 4, reverse: reverse, random: &random)
+            outputs.append(layer.forward(x, mask: mask).data.array)
+            if count == 2 { Self.check(layer, input: x, mask: mask) }
+        }
+        #expect(zip(outputs[0], outputs[1]).allSatisfy { abs($0 - $1) <= 1e-12 })
+    }
+
     @Test func bidirectionalLSTM() {
         var random = Random(seed: 1)
         Self.check(BidirectionalLSTM<Double>("b", inputs: 3, hidden: 2, random: &random),

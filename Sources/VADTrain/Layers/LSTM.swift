@@ -48,6 +48,10 @@ public final class LSTM<S: TrainScalar>: Layer {
     public var parameters: [Parameter<S>] { [weightIH, weightHH, bias] }
     public var outputWidth: Int { hidden }
 
+    /// How many parts the time loop splits a batch of `batch` rows into: one
+    /// per thread, each of at least 8 rows.
+    private func parts(batch: Int) -> Int { max(1, min(ComputeThreads.count, batch / 8)) }
+
     /// Row block of time step `s` in processing order.
     @inline(__always) private func time(_ s: Int, of steps: Int) -> Int { reverse ? steps - 1 - s : s }
 
@@ -64,25 +68,29 @@ public final class LSTM<S: TrainScalar>: Layer {
                a: x.data.pointer, lda: inputWidth, b: weightIH.value.pointer, ldb: inputWidth,
                beta: 0, c: gates.pointer, ldc: G)
 
-        for s in 0..<T {
-            let t = time(s, of: T)
-            let block = t * B
-            let g = gates.pointer + block * G
-            if s > 0 {
-                let previous = time(s - 1, of: T) * B
-                S.gemm(transposeA: false, transposeB: true, m: B, n: G, k: H, alpha: 1,
-                       a: h.data.pointer + previous * H, lda: H, b: weightHH.value.pointer, ldb: H,
-                       beta: 1, c: g, ldc: G)
-            }
-            for b in 0..<B {
-                let c = cells.pointer + (block + b) * H
-                let out = h.row(block + b)
-                let cPrevious = s > 0 ? UnsafePointer(cells.pointer + (time(s - 1, of: T) * B + b) * H) : nil
-                LSTMCell.forwardRow(gates: g + b * G, bias: bias.value.pointer, cPrevious: cPrevious, c: c,
-                                    tanhC: cellTanh.pointer + (block + b) * H, h: out, hidden: H)
-                if let mask, mask[block + b] != 1 {
-                    let m = mask[block + b]
-                    for j in 0..<H { c[j] *= m; out[j] *= m }
+        // The rows of the batch are independent through time: with several
+        // threads, each runs the whole loop for its part of the batch.
+        let bias = bias.value.pointer, weightHH = weightHH.value.pointer
+        ComputeThreads.split(B, parts: parts(batch: B)) { _, rows in
+            for s in 0..<T {
+                let block = time(s, of: T) * B
+                let g = gates.pointer + (block + rows.lowerBound) * G
+                if s > 0 {
+                    let previous = time(s - 1, of: T) * B + rows.lowerBound
+                    S.gemm(transposeA: false, transposeB: true, m: rows.count, n: G, k: H, alpha: 1,
+                           a: h.data.pointer + previous * H, lda: H, b: weightHH, ldb: H,
+                           beta: 1, c: g, ldc: G)
+                }
+                for b in rows {
+                    let c = cells.pointer + (block + b) * H
+                    let out = h.row(block + b)
+                    let cPrevious = s > 0 ? UnsafePointer(cells.pointer + (time(s - 1, of: T) * B + b) * H) : nil
+                    LSTMCell.forwardRow(gates: gates.pointer + (block + b) * G, bias: bias, cPrevious: cPrevious, c: c,
+                                        tanhC: cellTanh.pointer + (block + b) * H, h: out, hidden: H)
+                    if let mask, mask[block + b] != 1 {
+                        let m = mask[block + b]
+                        for j in 0..<H { c[j] *= m; out[j] *= m }
+                    }
                 }
             }
         }
@@ -103,21 +111,34 @@ public final class LSTM<S: TrainScalar>: Layer {
         let dhNext = Buffer<S>(count: B * H)
         let dcNext = Buffer<S>(count: B * H)
 
-        for s in stride(from: T - 1, through: 0, by: -1) {
-            let t = time(s, of: T)
-            let block = t * B
-            for b in 0..<B {
-                let r = block + b
-                let cPrevious = s > 0 ? UnsafePointer(cells.pointer + (time(s - 1, of: T) * B + b) * H) : nil
-                LSTMCell.backwardRow(a: gates.pointer + r * G, tanhC: cellTanh.pointer + r * H, cPrevious: cPrevious,
-                                     up: dy.row(r), dh: dhNext.pointer + b * H, dc: dcNext.pointer + b * H,
-                                     m: mask?[r] ?? 1, d: dGates.pointer + r * G, biasGradient: bias.gradient.pointer,
-                                     hidden: H)
+        // Each part of the batch sums its own bias gradient; the parts' sums
+        // are added in order afterwards.
+        let parts = parts(batch: B)
+        let biasGradients = parts > 1 ? Buffer<S>(count: parts * G) : nil
+        let recurrentWeights = weightHH.value.pointer
+        ComputeThreads.split(B, parts: parts) { part, rows in
+            let biasGradient = biasGradients.map { $0.pointer + part * G } ?? bias.gradient.pointer
+            for s in stride(from: T - 1, through: 0, by: -1) {
+                let block = time(s, of: T) * B
+                for b in rows {
+                    let r = block + b
+                    let cPrevious = s > 0 ? UnsafePointer(cells.pointer + (time(s - 1, of: T) * B + b) * H) : nil
+                    LSTMCell.backwardRow(a: gates.pointer + r * G, tanhC: cellTanh.pointer + r * H, cPrevious: cPrevious,
+                                         up: dy.row(r), dh: dhNext.pointer + b * H, dc: dcNext.pointer + b * H,
+                                         m: mask?[r] ?? 1, d: dGates.pointer + r * G, biasGradient: biasGradient,
+                                         hidden: H)
+                }
+                if s > 0 {  // dh_prev = dG_t W_hh
+                    S.gemm(transposeA: false, transposeB: false, m: rows.count, n: H, k: G, alpha: 1,
+                           a: dGates.pointer + (block + rows.lowerBound) * G, lda: G, b: recurrentWeights, ldb: H,
+                           beta: 0, c: dhNext.pointer + rows.lowerBound * H, ldc: H)
+                }
             }
-            if s > 0 {  // dh_prev = dG_t W_hh
-                S.gemm(transposeA: false, transposeB: false, m: B, n: H, k: G, alpha: 1,
-                       a: dGates.pointer + block * G, lda: G, b: weightHH.value.pointer, ldb: H,
-                       beta: 0, c: dhNext.pointer, ldc: H)
+        }
+        if let biasGradients {
+            for part in 0..<parts {
+                let sum = biasGradients.pointer + part * G
+                for k in 0..<G { bias.gradient.pointer[k] += sum[k] }
             }
         }
 
