@@ -19,7 +19,7 @@ extension VADPrep {
         @Option(help: "Speech probability at or above which a frame counts as speech.")
         var threshold: Float = 0.5
 
-        @Option(help: "OpenBLAS threads.")
+        @Option(help: ArgumentHelp("Threads for the matrix products and the LSTM time loop (the default is this machine's cores).", valueName: "n"))
         var threads = ProcessInfo.processInfo.activeProcessorCount
 
         @Flag(help: "Print the metrics as JSON.")

@@ -34,7 +34,7 @@ extension VADPrep {
         @Option(help: "Shortest silence kept between speech segments, in seconds.")
         var minSilence = 0.25
 
-        @Option(help: "OpenBLAS threads.")
+        @Option(help: ArgumentHelp("Threads for the matrix products and the LSTM time loop (the default is this machine's cores).", valueName: "n"))
         var threads = ProcessInfo.processInfo.activeProcessorCount
 
         @Flag(help: "Print nothing on success.")

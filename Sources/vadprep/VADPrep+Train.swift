@@ -45,7 +45,7 @@ extension VADPrep {
         @Option(help: "Seed of the initial weights and the shuffles.")
         var seed: UInt64 = 1
 
-        @Option(help: "OpenBLAS threads (default: all cores).")
+        @Option(help: ArgumentHelp("Threads for the matrix products and the LSTM time loop (the default is this machine's cores).", valueName: "n"))
         var threads = ProcessInfo.processInfo.activeProcessorCount
 
         @Option(help: "LSTM cells per layer and direction (default: the report's, 256 or 16/32 for the CDNNs).")

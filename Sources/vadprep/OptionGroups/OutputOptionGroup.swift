@@ -6,7 +6,7 @@ struct OutputOptionGroup: ParsableArguments {
     @Option(help: "Target shard size, e.g. 256M, 1G, 500000 (bytes).")
     var shardSize = "256M"
 
-    @Option(help: "Worker threads (default: all cores).")
+    @Option(help: ArgumentHelp("Worker threads (the default is this machine's cores).", valueName: "n"))
     var jobs = ProcessInfo.processInfo.activeProcessorCount
 
     @Flag(help: "Replace a dataset already in --out.")
