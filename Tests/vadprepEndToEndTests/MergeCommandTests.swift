@@ -59,6 +59,15 @@ import _VADTestSupport
         }
         // Hard links: the parts keep their shards and stay intact.
         #expect(try TestSupport.vadprep(["verify", work.file("part-0")]).status == 0)
+
+        // The later stages take the merged dataset as any other.
+        let segment = try TestSupport.vadprep(["segment", work.file("merged"), "--out", work.file("segments"),
+                                               "--mode", "fixed", "--len", "0.5", "--quiet"])
+        #expect(segment.status == 0, "\(segment.stderr)")
+        let train = try TestSupport.vadprep(["train", work.file("segments"), "--model", "lstm", "--hidden", "4",
+                                             "--epochs", "1", "--batch", "4", "--out", work.file("run"), "--quiet"])
+        #expect(train.status == 0, "\(train.stderr)")
+        #expect(FileSystem.exists(work.file("run/model.safetensors")))
     }
 
     @Test func refusesPartsWithOtherOptions() throws {
