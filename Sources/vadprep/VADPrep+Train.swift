@@ -42,6 +42,10 @@ extension VADPrep {
         @Option(help: "Adam's learning rate.")
         var lr = 1e-3
 
+        @Option(name: .customLong("lr-schedule"),
+                help: "constant, or cosine: from --lr down to 0 at the end of the last epoch.")
+        var lrSchedule: LearningRateSchedule = .constant
+
         @Option(help: "Seed of the initial weights and the shuffles.")
         var seed: UInt64 = 1
 
@@ -88,6 +92,7 @@ extension VADPrep {
             options.epochs = epochs
             options.batch = batch
             options.learningRate = lr
+            options.schedule = lrSchedule == .constant ? nil : lrSchedule
             options.seed = seed
             options.threads = threads
             return options
@@ -119,3 +124,5 @@ extension VADPrep {
         }
     }
 }
+
+extension LearningRateSchedule: ExpressibleByArgument {}

@@ -42,4 +42,14 @@ import Testing
         let accuracy = Double(result.correct) / Double(result.frames)
         #expect(accuracy > 0.9, "\(kind): held-out accuracy \(accuracy), loss \(result.loss)")
     }
+
+    /// The cosine schedule: --lr at the start, half at mid-run, 0 at the end; constant otherwise.
+    @Test func learningRateSchedules() {
+        var options = TrainOptions(model: ModelConfig(kind: .lstm))
+        (options.epochs, options.learningRate) = (10, 2e-3)
+        #expect([0, 5, 10].map(options.learningRate(at:)) == [2e-3, 2e-3, 2e-3])
+        options.schedule = .cosine
+        let rates = [0, 2.5, 5, 10].map(options.learningRate(at:))
+        #expect(rates[0] == 2e-3 && abs(rates[1] - 1e-3 * (1 + 0.5.squareRoot())) < 1e-15 && abs(rates[2] - 1e-3) < 1e-15 && rates[3] == 0)
+    }
 }

@@ -60,12 +60,13 @@ import _VADTestSupport
     }
 
     /// SIGINT or SIGKILL in the middle of a run; --resume then ends with the
-    /// weights of a run never interrupted.
+    /// weights of a run never interrupted (with a cosine learning rate, which
+    /// must pick up where it was).
     @Test(arguments: [SIGINT, SIGKILL])
     func resumesAfterInterruption(signal: Int32) throws {
         let work = TestSupport.TemporaryDirectory()
         let data = try Self.segments(in: work)
-        let options = ["--epochs", "30", "--batch", "1", "--quiet"]
+        let options = ["--epochs", "30", "--batch", "1", "--lr-schedule", "cosine", "--quiet"]
         #expect(try Self.train(data, work.file("reference"), options).status == 0)
 
         let process = Process()
@@ -90,6 +91,11 @@ import _VADTestSupport
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(try Self.bytes(work.file("run/model.safetensors")) == Self.bytes(work.file("reference/model.safetensors")))
         #expect(try String(contentsOfFile: work.file("run/history.jsonl"), encoding: .utf8).split(separator: "\n").count == 30)
+        // The learning rate of each epoch's last batch falls from near --lr to near 0.
+        let rates = try String(contentsOfFile: work.file("run/history.csv"), encoding: .utf8).split(separator: "\n").dropFirst()
+            .map { Double($0.split(separator: ",").last!)! }
+        #expect(rates.count == 30 && zip(rates, rates.dropFirst()).allSatisfy { $0 > $1 } && rates[0] > 9.9e-4 && rates[29] < 1e-5,
+                "\(rates)")
     }
 
     /// eval scores frames; predict writes probabilities on extract's frame

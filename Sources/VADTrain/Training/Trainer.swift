@@ -10,11 +10,26 @@ public struct TrainOptions: Codable, Equatable, Sendable {
     /// Segments per batch for fixed-length data (whole utterances go one at a time).
     public var batch = 51
     public var learningRate = 1e-3
+    /// How the learning rate moves over the run; nil is constant (and is
+    /// left out of the stored options, so runs from before it resume).
+    public var schedule: LearningRateSchedule?
     public var seed: UInt64 = 1
     /// OpenBLAS threads. Results are bit-identical for a given count.
     public var threads = 1
 
     public init(model: ModelConfig) { self.model = model }
+
+    /// The learning rate at `progress` epochs into the run (fractional:
+    /// epoch + batches done / batches). A function of the position alone, so
+    /// a resumed run follows the same curve.
+    public func learningRate(at progress: Double) -> Double {
+        switch schedule ?? .constant {
+        case .constant:
+            return learningRate
+        case .cosine:
+            return learningRate * 0.5 * (1 + cos(Double.pi * min(max(progress / Double(epochs), 0), 1)))
+        }
+    }
 
     /// The options that must match for `--resume`: all but the number of
     /// epochs and threads (another thread count continues the run, but not bit
@@ -25,6 +40,12 @@ public struct TrainOptions: Codable, Equatable, Sendable {
         copy.threads = 0
         return JSONValue(encoding: copy)
     }
+}
+
+/// The learning rate over a run: `constant`, or `cosine`, from --lr at the
+/// start down to zero at the end of the last epoch along half a cosine.
+public enum LearningRateSchedule: String, Codable, Sendable, CaseIterable {
+    case constant, cosine
 }
 
 /// Progress within an epoch.
@@ -84,7 +105,7 @@ public enum Trainer {
         if resume { removeLeftovers(in: out) }
         if resume, let continued = try latestCheckpoint(in: out) {
             guard continued.description.training.resumeKey == options.resumeKey else {
-                throw PipelineError("\(out): was trained with other options; resume with the same model options, --batch, --lr and --seed (only --epochs and --threads may change)")
+                throw PipelineError("\(out): was trained with other options; resume with the same model options, --batch, --lr, --lr-schedule and --seed (only --epochs and --threads may change)")
             }
             for (target, source) in zip(network.parameters, continued.network.parameters) {
                 target.value.pointer.update(from: source.value.pointer, count: target.count)
@@ -108,6 +129,7 @@ public enum Trainer {
                 }
                 let batch: Batch<Float>
                 do { batch = try data.batch(members) } catch { throw PipelineError("\(error)") }
+                optimizer.learningRate = options.learningRate(at: Double(epoch) + Double(n) / Double(batches.count))
                 network.zeroGradients()
                 let logits = network.forward(batch.inputs, mask: batch.mask)
                 let result = MaskedLoss.compute(options.model.loss, logits: logits, targets: batch.targets, weights: batch.mask)
@@ -122,7 +144,7 @@ public enum Trainer {
             var record = EpochRecord(epoch: epoch + 1, trainLoss: lossSum / Double(max(frames, 1)),
                                      trainAccuracy: Double(correct) / Double(max(frames, 1)),
                                      validLoss: .nan, validAccuracy: .nan, validF1: .nan, seconds: 0,
-                                     learningRate: options.learningRate)
+                                     learningRate: optimizer.learningRate)
             if let validation {
                 let result: Evaluator.Result
                 do { result = try Evaluator.evaluate(network, on: validation) } catch { throw PipelineError(error.description) }
