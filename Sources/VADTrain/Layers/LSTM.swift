@@ -70,7 +70,7 @@ public final class LSTM<S: TrainScalar>: Layer {
 
         // The rows of the batch are independent through time: with several
         // threads, each runs the whole loop for its part of the batch.
-        let bias = bias.value.pointer, weightHH = weightHH.value.pointer
+        let biasValues = bias.value.pointer, recurrentWeights = weightHH.value.pointer
         ComputeThreads.split(B, parts: parts(batch: B)) { _, rows in
             for s in 0..<T {
                 let block = time(s, of: T) * B
@@ -78,14 +78,14 @@ public final class LSTM<S: TrainScalar>: Layer {
                 if s > 0 {
                     let previous = time(s - 1, of: T) * B + rows.lowerBound
                     S.gemm(transposeA: false, transposeB: true, m: rows.count, n: G, k: H, alpha: 1,
-                           a: h.data.pointer + previous * H, lda: H, b: weightHH, ldb: H,
+                           a: h.data.pointer + previous * H, lda: H, b: recurrentWeights, ldb: H,
                            beta: 1, c: g, ldc: G)
                 }
                 for b in rows {
                     let c = cells.pointer + (block + b) * H
                     let out = h.row(block + b)
                     let cPrevious = s > 0 ? UnsafePointer(cells.pointer + (time(s - 1, of: T) * B + b) * H) : nil
-                    LSTMCell.forwardRow(gates: gates.pointer + (block + b) * G, bias: bias, cPrevious: cPrevious, c: c,
+                    LSTMCell.forwardRow(gates: gates.pointer + (block + b) * G, bias: biasValues, cPrevious: cPrevious, c: c,
                                         tanhC: cellTanh.pointer + (block + b) * H, h: out, hidden: H)
                     if let mask, mask[block + b] != 1 {
                         let m = mask[block + b]

@@ -14,7 +14,7 @@ public struct TrainOptions: Codable, Equatable, Sendable {
     /// left out of the stored options, so runs from before it resume).
     public var schedule: LearningRateSchedule?
     public var seed: UInt64 = 1
-    /// OpenBLAS threads. Results are bit-identical for a given count.
+    /// Threads (OpenBLAS and the LSTM time loop). Results are bit-identical for a given count.
     public var threads = 1
 
     public init(model: ModelConfig) { self.model = model }
