@@ -72,8 +72,8 @@ extension VADPrep {
                     try write(Array(SpeechSegments.audacityLabels(segments).utf8), to: "\(out)/\(stem).txt")
                     if !quiet {
                         let speech = segments.reduce(0) { $0 + $1.end - $1.start }
-                        print(String(format: "%@: %d frames, %d speech segments, %.2f s of speech -> %@/%@.{txt,npy}",
-                                     file, probabilities.count, segments.count, speech, out, stem))
+                        print(String(format: "%@: %d frames, %d speech segment%@, %.2f s of speech -> %@/%@.{txt,npy}",
+                                     file, probabilities.count, segments.count, segments.count == 1 ? "" : "s", speech, out, stem))
                     }
                 } catch {
                     Terminal.warn("vadprep predict: \(error)")

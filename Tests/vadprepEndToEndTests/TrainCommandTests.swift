@@ -126,6 +126,9 @@ import _VADTestSupport
         #expect(predict.status == 1)
         #expect(predict.stderr.contains("\(work.file("broken.wav")): cannot read audio"), "\(predict.stderr)")
         #expect(predict.stderr.hasSuffix("vadprep predict: 1 of 2 recordings failed\n"), "\(predict.stderr)")
+        // One line per recording done: frames, segments (singular for one), seconds of speech, outputs.
+        #expect(predict.stdout.wholeMatch(of: #/.+: \d+ frames, (1 speech segment|\d+ speech segments), \d+\.\d\d s of speech -> .+\{txt,npy\}\n/#) != nil
+                && !predict.stdout.contains(" 1 speech segments"), "\(predict.stdout)")
         let npy = try Self.bytes(work.file("pred/speech-16k.npy"))
         let frames = index.utterances.first { $0.id == "speech-16k" }!.frames
         #expect(npy.count == 128 + 4 * frames, "expected \(frames) float32 probabilities after a 128-byte header")
