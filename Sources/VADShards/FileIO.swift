@@ -95,15 +95,7 @@ public final class AtomicFile {
     }
 
     private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let wrote = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-            if wrote < 0 {
-                if errno == EINTR { continue }
-                throw FileError("cannot write", path)
-            }
-            offset += wrote
-        }
+        try FileSystem.writeAll(bytes, to: descriptor, path: path)
     }
 }
 
@@ -168,6 +160,20 @@ public enum FileSystem {
         var info = stat()
         if code == ENOENT, lstat(path, &info) == 0 { return "broken symbolic link" }
         return String(cString: strerror(code))
+    }
+
+    /// Writes all of `bytes` to the open `descriptor` (retrying short writes
+    /// and EINTR); errors name `path`.
+    public static func writeAll(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32, path: String) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let wrote = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if wrote < 0 {
+                if errno == EINTR { continue }
+                throw FileError("cannot write", path)
+            }
+            offset += wrote
+        }
     }
 
     /// Removes the file at `path`, ignoring a missing file.

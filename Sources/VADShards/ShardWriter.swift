@@ -138,17 +138,7 @@ private final class Spool {
             if descriptor < 0 { throw FileError("cannot create", path) }
             unlink(path)
         }
-        try memory.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let wrote = write(descriptor, raw.baseAddress! + offset, raw.count - offset)
-                if wrote < 0 {
-                    if errno == EINTR { continue }
-                    throw FileError("cannot write", path)
-                }
-                offset += wrote
-            }
-        }
+        try memory.withUnsafeBytes { raw in try FileSystem.writeAll(raw, to: descriptor, path: path) }
         fileBytes += memory.count
         memory.removeAll(keepingCapacity: true)
     }
