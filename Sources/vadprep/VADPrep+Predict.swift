@@ -28,6 +28,12 @@ extension VADPrep {
         @Option(help: "Speech probability at or above which a frame is speech.")
         var threshold: Float = 0.5
 
+        @Option(help: ArgumentHelp("""
+            Windows the model is run in, in seconds, overlapping by half (the default is the segment length \
+            it was trained on); 0 runs each recording as one sequence.
+            """, valueName: "seconds"))
+        var window: Double?
+
         @Option(help: "Shortest speech segment kept, in seconds.")
         var minSpeech = 0.25
 
@@ -52,6 +58,16 @@ extension VADPrep {
                 Terminal.warn("vadprep predict: \(out): cannot create the output directory: \(error.localizedDescription)")
                 throw ExitCode(1)
             }
+            if let window, !(window >= 0) {
+                Terminal.warn("vadprep predict: --window must be 0 or more seconds, not \(window)")
+                throw ExitCode(1)
+            }
+            let frames: Int?  // nil: each recording as one sequence
+            switch window {
+            case nil: frames = predictor.trainingWindow
+            case 0?: frames = nil
+            case let seconds?: frames = max(1, Int((seconds / predictor.frameShift).rounded()))
+            }
             let segmentation = SegmentationOptions(threshold: threshold, minSpeechSeconds: minSpeech, minSilenceSeconds: minSilence)
             var failures = 0
             var stems: [String: String] = [:]
@@ -64,7 +80,7 @@ extension VADPrep {
                 }
                 stems[stem] = file
                 do {
-                    let probabilities = try predictor.probabilities(path: file)
+                    let probabilities = try predictor.probabilities(path: file, window: frames)
                     let segments = SpeechSegments.find(probabilities: probabilities, frameShift: predictor.frameShift,
                                                        frameLength: predictor.frameLength,
                                                        firstFrameOffset: predictor.firstFrameOffset, options: segmentation)

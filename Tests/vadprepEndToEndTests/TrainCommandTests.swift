@@ -135,6 +135,17 @@ import _VADTestSupport
         let labels = try String(contentsOfFile: work.file("pred/speech-16k.txt"), encoding: .utf8)
         #expect(labels.isEmpty || labels.split(separator: "\n").allSatisfy { $0.split(separator: "\t").count == 3 && $0.hasSuffix("\tspeech") })
         #expect(!FileManager.default.fileExists(atPath: work.file("pred/broken.npy")))
+
+        // The model runs in windows of its training segments (0.5 s) unless told otherwise.
+        for (name, window) in [("half", "0.5"), ("whole", "0"), ("long", "600")] {
+            let run = try TestSupport.vadprep(["predict", work.file("run"), audio, "--out", work.file(name), "--window", window, "--quiet"])
+            #expect(run.status == 0, "\(run.stderr)")
+        }
+        #expect(try Self.bytes(work.file("half/speech-16k.npy")) == npy)
+        #expect(try Self.bytes(work.file("whole/speech-16k.npy")) != npy)
+        #expect(try Self.bytes(work.file("long/speech-16k.npy")) == Self.bytes(work.file("whole/speech-16k.npy")))
+        let negative = try TestSupport.vadprep(["predict", work.file("run"), audio, "--out", work.file("x"), "--window=-1"])
+        #expect(negative.status == 1 && negative.stderr == "vadprep predict: --window must be 0 or more seconds, not -1.0\n", "\(negative.stderr)")
     }
 
     /// The CDNN on raw frames trains end to end; a dataset without raw frames is refused by name.

@@ -48,7 +48,8 @@ public final class TrainingData: @unchecked Sendable {
     public let normalization: InputNormalization
     public let batchSize: Int
     private let dimension: Int
-    private let fixedFrames: Int?
+    /// Frames per segment of a fixed-length dataset (nil for variable-length rows).
+    public let segmentFrames: Int?
     private let raw: RawFrameLayout?
 
     public var index: DatasetIndex { dataset.index }
@@ -57,7 +58,7 @@ public final class TrainingData: @unchecked Sendable {
     public var extractOptions: JSONValue { index.options["extract"] ?? index.options }
     /// Stored epochs of random crops (1 otherwise).
     public var storedEpochs: Int { index.segments?.epochs ?? 1 }
-    public var isFixedLength: Bool { fixedFrames != nil }
+    public var isFixedLength: Bool { segmentFrames != nil }
 
     public init(directory: String, config: ModelConfig, normalization: InputNormalization?, batchSize: Int) throws(ShardError) {
         dataset = try Dataset(directory: directory)
@@ -65,8 +66,8 @@ public final class TrainingData: @unchecked Sendable {
         self.config = config
         dimension = index.featureDim
         raw = index.rawFrames
-        fixedFrames = index.segments?.isFixedLength == true ? index.segments?.frames : nil
-        self.batchSize = fixedFrames == nil ? 1 : batchSize
+        segmentFrames = index.segments?.isFixedLength == true ? index.segments?.frames : nil
+        self.batchSize = segmentFrames == nil ? 1 : batchSize
         if config.usesRawFrames {
             guard let raw else {
                 throw ShardError(directory, "has no raw-waveform frames, which \(config.kind.rawValue) reads; extract with --raw-frames")
@@ -106,7 +107,7 @@ public final class TrainingData: @unchecked Sendable {
     public func batch<S: TrainScalar>(_ members: [Int]) throws(ShardError) -> Batch<S> {
         let width = config.inputs
         let B = members.count
-        let steps = fixedFrames ?? index.utterances[members[0]].frames
+        let steps = segmentFrames ?? index.utterances[members[0]].frames
         let inputs = Sequences<S>(steps: steps, batch: B, width: width)
         var targets = [UInt8](repeating: FrameLabel.unknown, count: steps * B)
         var mask: Buffer<S>?
@@ -115,7 +116,7 @@ public final class TrainingData: @unchecked Sendable {
             let reader = try dataset.shard(record.shard)
             let labels = try reader.bytes(ShardMetadata.labels)
             let (first, frames) = try rowRange(record, reader: reader)
-            if fixedFrames != nil, reader.header.tensors[ShardMetadata.mask] != nil {
+            if segmentFrames != nil, reader.header.tensors[ShardMetadata.mask] != nil {
                 let m = try reader.bytes(ShardMetadata.mask)
                 let rowMask = mask ?? Buffer([S](repeating: 1, count: steps * B))
                 for t in 0..<steps { rowMask[t * B + b] = S(m[first + t]) }
@@ -138,7 +139,7 @@ public final class TrainingData: @unchecked Sendable {
 
     /// First frame row (in the shard's frame rows) and frame count of a record.
     private func rowRange(_ record: UtteranceRecord, reader: ShardReader) throws(ShardError) -> (Int, Int) {
-        if let fixedFrames { return (record.row * fixedFrames, fixedFrames) }
+        if let segmentFrames { return (record.row * segmentFrames, segmentFrames) }
         let offsets = try reader.int64s(ShardMetadata.utteranceOffsets)
         guard record.row + 1 < offsets.count else { throw ShardError(reader.path, "has no row \(record.row)") }
         return (Int(offsets[record.row]), Int(offsets[record.row + 1] - offsets[record.row]))
@@ -151,8 +152,8 @@ public final class TrainingData: @unchecked Sendable {
         let raw = raw!, scale = normalization.rawScale ?? 1
         let samples = try reader.floats(ShardMetadata.waveform)
         let start: Int, count: Int
-        if let fixedFrames {
-            count = (fixedFrames - 1) * raw.hop + raw.length
+        if let segmentFrames {
+            count = (segmentFrames - 1) * raw.hop + raw.length
             start = record.row * count
         } else {
             let offsets = try reader.int64s(ShardMetadata.waveformOffsets)

@@ -15,6 +15,10 @@ public struct ModelDescription: Codable, Equatable, Sendable {
     public var sampleRate: Int
     /// Raw-frame layout of the training data (cdnn-raw).
     public var rawFrames: RawFrameLayout?
+    /// Frames per training sequence when the training data was fixed-length
+    /// segments (nil for whole utterances): the context the model knows, and
+    /// so the window `predict` runs it over.
+    public var trainingFrames: Int?
     /// The training options (JSON), for the record and for `--resume`.
     public var training: JSONValue
     public var vadprepVersion: String

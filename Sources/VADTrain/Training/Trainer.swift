@@ -99,8 +99,8 @@ public enum Trainer {
         let description = ModelDescription(config: options.model, normalization: data.normalization, extractOptions: data.extractOptions,
                                            featureNames: Array(data.index.featureNames.prefix(options.model.inputs)),
                                            frameShiftSeconds: data.index.frameShiftSeconds, sampleRate: data.index.sampleRate,
-                                           rawFrames: data.index.rawFrames, training: JSONValue(encoding: options),
-                                           vadprepVersion: VADPrepVersion.current)
+                                           rawFrames: data.index.rawFrames, trainingFrames: data.segmentFrames,
+                                           training: JSONValue(encoding: options), vadprepVersion: VADPrepVersion.current)
         var history: [EpochRecord] = []
         if resume { removeLeftovers(in: out) }
         if resume, let continued = try latestCheckpoint(in: out) {
