@@ -8,7 +8,11 @@ extension VADPrep {
     struct Eval: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Score a trained model on a dataset: frame accuracy, precision, recall, F1, ROC AUC.",
-            discussion: "Frames labelled unknown and padding are not scored. Random-crop datasets are scored on their first epoch's crops.")
+            discussion: """
+                Frames labelled unknown and padding are not scored. Random-crop datasets are scored on their \
+                first epoch's crops. Each row runs whole (predict instead runs the model in windows of its \
+                training segment length).
+                """)
 
         @Argument(help: ArgumentHelp("Run directory (or a model .safetensors file).", valueName: "run"))
         var runDirectory: String
