@@ -51,16 +51,31 @@ public final class UtteranceProcessor {
         var features: [Float] = []
         var waveform: [Float]? = rawLayout.map { [Float](repeating: 0, count: $0.leftPadding) }
         var noise = GaussianNoise(seed: options.seed ^ fnv1a(item.id))
-        var row = [Float](repeating: 0, count: dimension)
+        // Frames are computed a few at a time (see MFCCComputer.framesPerCall).
+        let length = grid.length, batch = MFCCComputer.framesPerCall
+        var pending = [Float](repeating: 0, count: batch * length), waiting = 0
+        var rows = [Float](repeating: 0, count: batch * dimension)
+        func flush() {
+            guard waiting > 0 else { return }
+            pending.withUnsafeMutableBufferPointer { frames in
+                rows.withUnsafeMutableBufferPointer {
+                    computer.computeFrames(frames.baseAddress!, count: waiting, into: $0.baseAddress!, noise: &noise)
+                }
+            }
+            features.append(contentsOf: rows[0..<(waiting * dimension)])
+            waiting = 0
+        }
         let emit = { (_: Int, samples: UnsafeBufferPointer<Float>) in
-            row.withUnsafeMutableBufferPointer { self.computer.compute(samples, into: $0.baseAddress!, noise: &noise) }
-            features.append(contentsOf: row)
+            pending.withUnsafeMutableBufferPointer { ($0.baseAddress! + waiting * length).update(from: samples.baseAddress!, count: length) }
+            waiting += 1
+            if waiting == batch { flush() }
         }
         let (source, samples) = try AudioDecoder.decode(path: item.path, options: options.audio) { block in
             waveform?.append(contentsOf: block)
             framer.accept(block, emit: emit)
         }
         let frames = framer.finish(emit: emit)
+        flush()
         guard frames > 0 else {
             throw InputError(item.path, "is too short: \(samples) samples give no \(options.mfcc.frame.frameLengthMs) ms frame")
         }

@@ -26,6 +26,8 @@ public final class MFCCComputer {
     private let lifter: [Float]
     private var power: [Float]
     private var logMel: [Float]
+    /// One frame's samples, for `compute`.
+    private var scratch: [Float]
     private let logEnergyFloor: Float
 
     public init(options: MFCCOptions) throws(FeatureOptionsError) {
@@ -48,41 +50,74 @@ public final class MFCCComputer {
         lifter = (0..<options.numCeps).map { i in q == 0 ? 1 : Float(1 + 0.5 * q * sin(Double.pi * Double(i) / q)) }
         power = Array(repeating: 0, count: frame.paddedLengthSamples / 2 + 1)
         logMel = Array(repeating: 0, count: bins)
+        scratch = Array(repeating: 0, count: frame.lengthSamples)
         logEnergyFloor = options.energyFloor > 0 ? Float(log(options.energyFloor)) : -.infinity
     }
+
+    /// Frames `computeFrames` takes at a time. The sums over a frame's
+    /// samples (its mean, its energy) are serial chains of float additions,
+    /// kept in sample order so that the features stay bit for bit what they
+    /// are; four frames' chains run side by side instead of one after another.
+    public static let framesPerCall = 4
 
     /// MFCCs of one frame. `samples` holds `frame.lengthSamples` samples;
     /// `out` receives `dimension` coefficients. `noise`, when dithering, gives
     /// standard-normal numbers.
     public func compute(_ samples: UnsafeBufferPointer<Float>, into out: UnsafeMutablePointer<Float>,
                         noise: inout GaussianNoise) {
+        scratch.withUnsafeMutableBufferPointer { frame in
+            frame.baseAddress!.update(from: samples.baseAddress!, count: options.frame.lengthSamples)
+            computeFrames(frame.baseAddress!, count: 1, into: out, noise: &noise)
+        }
+    }
+
+    /// MFCCs of `count` (at most `framesPerCall`) consecutive frames stored one
+    /// after another in `frames` (`frame.lengthSamples` samples each, which are
+    /// overwritten); `out` receives `count` rows of `dimension` coefficients.
+    /// Dither noise is drawn frame by frame, in order, as one frame at a time would.
+    public func computeFrames(_ frames: UnsafeMutablePointer<Float>, count: Int, into out: UnsafeMutablePointer<Float>,
+                              noise: inout GaussianNoise) {
+        precondition(count >= 1 && count <= Self.framesPerCall)
         let frame = options.frame
         let length = frame.lengthSamples
-        let x = fft.input.baseAddress!
-        for i in 0..<length { x[i] = samples[i] }
         if frame.dither != 0 {
             let scale = Float(frame.dither)
-            for i in 0..<length { x[i] += scale * noise.next() }
+            for i in 0..<count * length { frames[i] += scale * noise.next() }
         }
         if frame.removeDCOffset {
-            var sum: Float = 0
-            for i in 0..<length { sum += x[i] }
-            let mean = sum / Float(length)
-            for i in 0..<length { x[i] -= mean }
+            let sums = Self.sums(frames, count: count, length: length, squared: false)
+            for f in 0..<count {
+                let x = frames + f * length, mean = sums[f] / Float(length)
+                for i in 0..<length { x[i] -= mean }
+            }
         }
-        var logEnergy: Float = 0
-        if options.useEnergy && options.rawEnergy { logEnergy = MFCCComputer.logEnergy(x, count: length) }
+        var logEnergy = SIMD4<Float>()
+        if options.useEnergy && options.rawEnergy { logEnergy = Self.logEnergies(frames, count: count, length: length) }
         let k = Float(frame.preemphasisCoefficient)
-        if k != 0 {
-            var i = length - 1
-            while i > 0 { x[i] -= k * x[i - 1]; i -= 1 }
-            x[0] -= k * x[0]
-        }
         window.withUnsafeBufferPointer { w in
-            for i in 0..<length { x[i] *= w[i] }
+            for f in 0..<count {
+                let x = frames + f * length
+                if k != 0 {
+                    var i = length - 1
+                    while i > 0 { x[i] -= k * x[i - 1]; i -= 1 }
+                    x[0] -= k * x[0]
+                }
+                for i in 0..<length { x[i] *= w[i] }
+            }
         }
+        if options.useEnergy && !options.rawEnergy { logEnergy = Self.logEnergies(frames, count: count, length: length) }
+        for f in 0..<count {
+            transform(frames + f * length, into: out + f * dimension)
+            if options.useEnergy { out[f * dimension] = max(logEnergy[f], logEnergyFloor) }
+        }
+    }
+
+    /// Windowed frame -> zero-pad -> power spectrum -> mel bank -> log -> DCT -> lifter.
+    private func transform(_ windowed: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+        let length = options.frame.lengthSamples
+        let x = fft.input.baseAddress!
+        x.update(from: windowed, count: length)
         for i in length..<fft.size { x[i] = 0 }
-        if options.useEnergy && !options.rawEnergy { logEnergy = MFCCComputer.logEnergy(x, count: length) }
         fft.forward()
         let spectrum = fft.output.baseAddress!
         let bins = options.mel.numBins
@@ -106,14 +141,37 @@ public final class MFCCComputer {
                 }
             }
         }
-        if options.useEnergy { out[0] = max(logEnergy, logEnergyFloor) }
     }
 
+    /// `ln(max(sum x^2, FLT_EPSILON))` of each frame.
+    private static func logEnergies(_ frames: UnsafeMutablePointer<Float>, count: Int, length: Int) -> SIMD4<Float> {
+        var energies = sums(frames, count: count, length: length, squared: true)
+        for f in 0..<count { energies[f] = logf(max(energies[f], Float.ulpOfOne)) }
+        return energies
+    }
+
+    /// Sum of each frame's samples (or of their squares), each a serial chain
+    /// in sample order; for four frames the four chains are interleaved.
     @inline(__always)
-    private static func logEnergy(_ x: UnsafeMutablePointer<Float>, count: Int) -> Float {
-        var sum: Float = 0
-        for i in 0..<count { sum += x[i] * x[i] }
-        return logf(max(sum, Float.ulpOfOne))
+    private static func sums(_ frames: UnsafeMutablePointer<Float>, count: Int, length: Int, squared: Bool) -> SIMD4<Float> {
+        var result = SIMD4<Float>()
+        if count == 4 {
+            let (a, b, c, d) = (frames, frames + length, frames + 2 * length, frames + 3 * length)
+            var (s0, s1, s2, s3): (Float, Float, Float, Float) = (0, 0, 0, 0)
+            if squared {
+                for i in 0..<length { s0 += a[i] * a[i]; s1 += b[i] * b[i]; s2 += c[i] * c[i]; s3 += d[i] * d[i] }
+            } else {
+                for i in 0..<length { s0 += a[i]; s1 += b[i]; s2 += c[i]; s3 += d[i] }
+            }
+            return SIMD4(s0, s1, s2, s3)
+        }
+        for f in 0..<count {
+            let x = frames + f * length
+            var sum: Float = 0
+            if squared { for i in 0..<length { sum += x[i] * x[i] } } else { for i in 0..<length { sum += x[i] } }
+            result[f] = sum
+        }
+        return result
     }
 }
 
