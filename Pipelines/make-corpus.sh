@@ -37,12 +37,13 @@ options:
                      corpus-text/ (default en,es,de,fr,it,pt,nl; also
                      sv,fi,ca,ro,da,ru,el, which have KTuberling words too)
   --noises LIST      comma-separated from white,pink,brown,babble,hum,music,
-                     tones,engine,melody,traffic,cafe,none (default
+                     tones,engine,melody,wind,traffic,cafe,none (default
                      white,pink,brown,babble; hum is 50 or 60 Hz mains hum
                      with harmonics over faint hiss, music plucked pentatonic
                      chords, tones beeps and sweeps of 0.3-3 kHz, engine brown
                      noise throbbing at 4-30 Hz, melody one synthesizer voice
-                     playing a tune, traffic cars swelling and fading over a
+                     playing a tune, wind band-limited noise in slow
+                     irregular gusts, traffic cars swelling and fading over a
                      low rumble, cafe a drifting band-limited murmur with
                      clinks of cups and cutlery)
   --snr LIST         comma-separated SNRs in dB relative to the speech RMS
@@ -121,8 +122,8 @@ is_uint "$jobs" && [ "$jobs" -ge 1 ] || bad_usage "--jobs must be a positive int
 [[ "$noises" =~ ^[a-z]+(,[a-z]+)*$ ]] || bad_usage "bad --noises list: '$noises'"
 for noise in ${noises//,/ }; do
     case "$noise" in
-        white|pink|brown|babble|hum|music|tones|engine|melody|traffic|cafe|none) ;;
-        *) bad_usage "unknown noise '$noise' (white, pink, brown, babble, hum, music, tones, engine, melody, traffic, cafe, none)" ;;
+        white|pink|brown|babble|hum|music|tones|engine|melody|wind|traffic|cafe|none) ;;
+        *) bad_usage "unknown noise '$noise' (white, pink, brown, babble, hum, music, tones, engine, melody, wind, traffic, cafe, none)" ;;
     esac
 done
 [[ "$snrs" =~ ^-?[0-9]+(\.[0-9]+)?(,-?[0-9]+(\.[0-9]+)?)*$ ]] || bad_usage "bad --snr list: '$snrs'"
@@ -454,6 +455,14 @@ make_utterance() {
             engine)
                 sox -R -r 16000 -c 1 -n -t f32 "$noise_file" synth $(( samples + noise_offset * 16 ))s brownnoise \
                     synth sine amod $(( 4 + noise_offset % 27 )) 60 gain -6 trim $(( noise_offset * 16 ))s ;;
+            wind)
+                # Gusts: pink noise low-passed at 0.4-1.8 kHz under two slow
+                # tremolos of unrelated rates (0.1-0.5 and 0.4-1.2 Hz), so the
+                # level swells and falls by 10 dB and more, irregularly.
+                sox -R -r 16000 -c 1 -n -t f32 "$noise_file" synth $(( samples + noise_offset * 16 ))s pinknoise \
+                    lowpass $(( 400 + (noise_offset * 13) % 1400 )) \
+                    tremolo "0.$(( 10 + noise_offset % 40 ))" 85 tremolo "$(ms_to_s $(( 400 + (noise_offset * 7) % 800 )))" 60 \
+                    trim $(( noise_offset * 16 ))s ;;
             traffic)
                 # Vehicles passing one after another: pink noise low-passed at
                 # 0.5-2.5 kHz, swelling and fading over 2-7 s, sometimes with a
