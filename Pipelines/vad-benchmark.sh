@@ -10,7 +10,7 @@
 #
 # Without --run, vadprep's model is trained here first: 1500 generated
 # recordings (8.4 h; the seven default languages; white, pink, brown,
-# babble, tones, engine and melody noise or none, at -5 to 20 dB SNR), 150
+# babble, tones, engine, melody and wind noise or none, at -5 to 20 dB SNR), 150
 # for validation, 1 s random crops, a bidirectional LSTM on MFCC + deltas,
 # 36 epochs with a cosine learning rate. About 25 minutes on 2 cores, most
 # of it generating the corpus.
@@ -51,7 +51,7 @@ fi
 
 # The training recipe of vadprep's model (skipped with --run).
 if [ -z "$run" ]; then
-    train=(--noises white,pink,brown,babble,tones,engine,melody,none --snr=-5,0,5,10,20 --min-seconds 6 --max-seconds 30 --quiet)
+    train=(--noises white,pink,brown,babble,tones,engine,melody,wind,none --snr=-5,0,5,10,20 --min-seconds 6 --max-seconds 30 --quiet)
     generate_corpus "$out/train-corpus" --count 1500 --seed 505 "${train[@]}"
     generate_corpus "$out/valid-corpus" --count 150 --seed 606 "${train[@]}"
     for split in train valid; do
