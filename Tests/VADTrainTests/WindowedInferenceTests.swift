@@ -2,7 +2,8 @@ import Testing
 @testable import VADTrain
 
 /// `predict`'s windows: every frame gets the windows that hold it, in the
-/// right place, averaged with the right weights.
+/// right place, averaged with the right weights, however many windows go
+/// through the network at a time.
 @Suite struct WindowedInferenceTests {
     static func sequence(steps: Int, width: Int) -> Sequences<Double> {
         var random = Random(seed: 11)
@@ -39,5 +40,8 @@ import Testing
         #expect(network.speechProbabilities(of: x, window: nil) == whole)
         #expect(network.speechProbabilities(of: x, window: 23) == whole)
         #expect(windowed != whole)
+        // Two windows per pass (three passes) give the same probabilities as one pass.
+        let passes = network.speechProbabilities(of: x, window: 8, rowsPerPass: 16)
+        #expect(zip(passes, windowed).allSatisfy { abs($0 - $1) < 1e-12 })
     }
 }

@@ -14,8 +14,8 @@ import VADShards
 /// context: run over a whole recording its recurrent state drifts away from
 /// anything it was trained on (on the VAD benchmark's validation set, a
 /// bidirectional LSTM trained on 1 s crops scores frame F1 0.916 run whole
-/// and 0.931 in 1 s windows). So by default the model runs in windows of its
-/// training segment length.
+/// and 0.931 in 1 s windows). So `predict` runs it by default in windows of
+/// its training segment length (`trainingWindow`).
 public final class Predictor {
     public let model: ModelFile.Loaded
     private let processor: UtteranceProcessor
@@ -74,5 +74,4 @@ public final class Predictor {
         }
         return model.network.speechProbabilities(of: x, window: window)
     }
-
 }
