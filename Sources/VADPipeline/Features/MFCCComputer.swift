@@ -58,7 +58,7 @@ public final class MFCCComputer {
     /// samples (its mean, its energy) are serial chains of float additions,
     /// kept in sample order so that the features stay bit for bit what they
     /// are; four frames' chains run side by side instead of one after another.
-    public static let framesPerCall = 4
+    public static let framesPerCall = SIMD4<Float>.scalarCount
 
     /// MFCCs of one frame. `samples` holds `frame.lengthSamples` samples;
     /// `out` receives `dimension` coefficients. `noise`, when dithering, gives
