@@ -47,6 +47,10 @@ extension VADPrep {
         var quiet = false
 
         func run() throws {
+            if let window, !(window >= 0) {
+                Terminal.warn("vadprep predict: --window must be 0 or more seconds, not \(window)")
+                throw ExitCode(1)
+            }
             ComputeThreads.use(threads)
             let path = runDirectory.hasSuffix(".safetensors") ? runDirectory : "\(runDirectory)/\(Trainer.modelFile)"
             let predictor: Predictor
@@ -56,10 +60,6 @@ extension VADPrep {
             }
             do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
                 Terminal.warn("vadprep predict: \(out): cannot create the output directory: \(error.localizedDescription)")
-                throw ExitCode(1)
-            }
-            if let window, !(window >= 0) {
-                Terminal.warn("vadprep predict: --window must be 0 or more seconds, not \(window)")
                 throw ExitCode(1)
             }
             let frames: Int?  // nil: each recording as one sequence
