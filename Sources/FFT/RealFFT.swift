@@ -5,16 +5,22 @@ import Foundation
 /// (Executing a finished plan is thread-safe and needs no lock.)
 private let plannerLock = NSLock()
 
-/// A forward real-to-complex FFT of one fixed, even size, with its own buffers.
+/// A forward real-to-complex FFT of one fixed, even size, with its own buffers
+/// for one or more transforms (`rows`).
 ///
 /// This file is the only place in vadprep that calls FFTW (single precision,
 /// `fftwf_*`). Build one per thread and reuse it for every frame: the plan and
 /// the buffers are made once, in `init`.
 ///
-/// Layout: write the `size` real samples into `input`, call `forward()`; then
-/// `output` holds `size / 2 + 1` complex bins as interleaved pairs,
-/// `output[2k] = Re X[k]`, `output[2k + 1] = Im X[k]`, for `k = 0 ... size/2`,
-/// where `X[k] = sum_n x[n] exp(-2 pi i k n / size)` (unnormalised).
+/// Layout: write the `size` real samples of row `r` into `input(row: r)`, call
+/// `forward(row: r)`; then `output(row: r)` holds `size / 2 + 1` complex bins
+/// as interleaved pairs, `output[2k] = Re X[k]`, `output[2k + 1] = Im X[k]`,
+/// for `k = 0 ... size/2`, where `X[k] = sum_n x[n] exp(-2 pi i k n / size)`
+/// (unnormalised). `input` and `output` are row 0's.
+///
+/// Every row runs the same plan. Rows start a multiple of 64 bytes apart, so
+/// each has row 0's alignment, which FFTW needs to run a plan on other arrays
+/// (`fftwf_execute_dft_r2c`) with the same code, hence the same rounding.
 ///
 /// Plans are made with `FFTW_ESTIMATE`, never `FFTW_MEASURE`: a measured plan
 /// may pick a different algorithm on another run, and with it different
@@ -22,42 +28,69 @@ private let plannerLock = NSLock()
 public final class RealFFT {
     /// Number of real input samples.
     public let size: Int
-    /// `size` real samples; the FFT reads them (`forward()` leaves them intact).
-    public let input: UnsafeMutableBufferPointer<Float>
-    /// `size + 2` floats: `size / 2 + 1` interleaved complex bins.
-    public let output: UnsafeMutableBufferPointer<Float>
+    /// Transforms this object holds buffers for.
+    public let rows: Int
+    /// `size` real samples of row 0; the FFT reads them (`forward()` leaves them intact).
+    public var input: UnsafeMutableBufferPointer<Float> { input(row: 0) }
+    /// `size + 2` floats of row 0: `size / 2 + 1` interleaved complex bins.
+    public var output: UnsafeMutableBufferPointer<Float> { output(row: 0) }
 
+    private let inputs: UnsafeMutablePointer<Float>
+    private let outputs: UnsafeMutablePointer<Float>
+    private let inputStride: Int
+    private let outputStride: Int
     private let plan: fftwf_plan
 
-    /// Makes the plan and its buffers. `size` must be even and positive.
-    /// The corresponding C functions are `fftwf_malloc` and `fftwf_plan_dft_r2c_1d`.
-    public init(size: Int) {
+    /// Makes the plan and the buffers of `rows` transforms. `size` must be even
+    /// and positive. The buffers start zeroed. The corresponding C functions
+    /// are `fftwf_malloc` and `fftwf_plan_dft_r2c_1d`.
+    public init(size: Int, rows: Int = 1) {
         precondition(size > 0 && size % 2 == 0, "RealFFT size must be even and positive, got \(size)")
+        precondition(rows >= 1, "RealFFT needs at least one row, got \(rows)")
         self.size = size
-        let inputRaw = fftwf_malloc(MemoryLayout<Float>.stride * size)!
-        let outputRaw = fftwf_malloc(MemoryLayout<Float>.stride * (size + 2))!
-        let input = UnsafeMutableBufferPointer(start: inputRaw.bindMemory(to: Float.self, capacity: size), count: size)
-        let output = UnsafeMutableBufferPointer(start: outputRaw.bindMemory(to: Float.self, capacity: size + 2), count: size + 2)
-        input.initialize(repeating: 0)
-        output.initialize(repeating: 0)
-        self.input = input
-        self.output = output
-        plan = plannerLock.withLock {
-            // fftwf_complex is float[2]; Swift sees it as a (Float, Float) tuple.
-            let complexOut = outputRaw.bindMemory(to: fftwf_complex.self, capacity: size / 2 + 1)
-            return fftwf_plan_dft_r2c_1d(Int32(size), input.baseAddress, complexOut,
-                                         UInt32(FFTW_ESTIMATE | FFTW_PRESERVE_INPUT))!
+        self.rows = rows
+        let floatsPer64Bytes = 64 / MemoryLayout<Float>.stride
+        func roundUp(_ n: Int) -> Int { (n + floatsPer64Bytes - 1) / floatsPer64Bytes * floatsPer64Bytes }
+        inputStride = roundUp(size)
+        outputStride = roundUp(size + 2)
+        inputs = fftwf_malloc(MemoryLayout<Float>.stride * rows * inputStride)!
+            .bindMemory(to: Float.self, capacity: rows * inputStride)
+        outputs = fftwf_malloc(MemoryLayout<Float>.stride * rows * outputStride)!
+            .bindMemory(to: Float.self, capacity: rows * outputStride)
+        inputs.initialize(repeating: 0, count: rows * inputStride)
+        outputs.initialize(repeating: 0, count: rows * outputStride)
+        plan = plannerLock.withLock { [inputs, outputs] in
+            fftwf_plan_dft_r2c_1d(Int32(size), inputs, Self.complex(outputs),
+                                  UInt32(FFTW_ESTIMATE | FFTW_PRESERVE_INPUT))!
         }
     }
 
     deinit {
         plannerLock.withLock { fftwf_destroy_plan(plan) }
-        fftwf_free(input.baseAddress)
-        fftwf_free(output.baseAddress)
+        fftwf_free(inputs)
+        fftwf_free(outputs)
     }
 
-    /// Transforms `input` into `output`. The corresponding C function is `fftwf_execute`.
-    public func forward() {
-        fftwf_execute(plan)
+    /// Row `row`'s `size` real input samples.
+    public func input(row: Int) -> UnsafeMutableBufferPointer<Float> {
+        precondition(row >= 0 && row < rows, "RealFFT row \(row) out of 0..<\(rows)")
+        return UnsafeMutableBufferPointer(start: inputs + row * inputStride, count: size)
+    }
+
+    /// Row `row`'s `size + 2` output floats.
+    public func output(row: Int) -> UnsafeMutableBufferPointer<Float> {
+        precondition(row >= 0 && row < rows, "RealFFT row \(row) out of 0..<\(rows)")
+        return UnsafeMutableBufferPointer(start: outputs + row * outputStride, count: size + 2)
+    }
+
+    /// Transforms row `row`'s input into its output. The corresponding C
+    /// function is `fftwf_execute_dft_r2c`.
+    public func forward(row: Int = 0) {
+        fftwf_execute_dft_r2c(plan, input(row: row).baseAddress, Self.complex(output(row: row).baseAddress!))
+    }
+
+    /// `fftwf_complex` is `float[2]`; Swift sees it as a `(Float, Float)` tuple.
+    private static func complex(_ floats: UnsafeMutablePointer<Float>) -> UnsafeMutablePointer<fftwf_complex> {
+        UnsafeMutableRawPointer(floats).assumingMemoryBound(to: fftwf_complex.self)
     }
 }

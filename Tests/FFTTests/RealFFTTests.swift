@@ -28,4 +28,23 @@ import Testing
         // The input is preserved.
         #expect(Array(fft.input) == signal)
     }
+
+    /// Every row of a many-row FFT gives, bit for bit, what a one-row FFT
+    /// gives for the same samples: the rows share one plan and its rounding.
+    @Test(arguments: [400, 512])
+    func rowsEqualSingleTransforms(size: Int) {
+        let rows = 3
+        let many = RealFFT(size: size, rows: rows), one = RealFFT(size: size)
+        for r in 0..<rows {
+            let input = many.input(row: r)
+            for n in 0..<size { input[n] = Float(sin(Double(n * (r + 2)) * 0.11) * 3000 + Double(r)) }
+        }
+        for r in 0..<rows { many.forward(row: r) }
+        for r in 0..<rows {
+            for n in 0..<size { one.input[n] = many.input(row: r)[n] }
+            one.forward()
+            #expect(Array(many.output(row: r)).map(\.bitPattern) == Array(one.output).map(\.bitPattern), "row \(r)")
+        }
+        #expect(Array(many.output(row: 0)) != Array(many.output(row: 1)), "the rows hold different transforms")
+    }
 }

@@ -2,8 +2,8 @@ import Foundation
 
 /// Computes MFCCs frame by frame, Kaldi's algorithm (`MfccComputer` with
 /// `ProcessWindow`), using FFTW for the spectrum. Build one per thread: the
-/// window, mel bank, DCT matrix, lifter and FFT plan are made once, in `init`,
-/// and `compute` allocates nothing.
+/// window, mel bank, DCT matrix, lifter, FFT plan and every buffer are made
+/// once, in `init`, and computing allocates nothing.
 ///
 /// For each frame of `frame.lengthSamples` samples (Kaldi's int16 scale):
 /// dither (Gaussian, if asked) -> remove the mean -> raw log energy
@@ -11,6 +11,11 @@ import Foundation
 /// (`x[0] -= k x[0]`) -> window -> zero-pad -> power spectrum -> mel bank ->
 /// `ln(max(e, FLT_EPSILON))` -> DCT-II (orthonormal, first `numCeps` rows) ->
 /// lifter -> coefficient 0 replaced by the log energy when `useEnergy`.
+///
+/// Frames go through four at a time (`framesPerCall`). Every sum is a serial
+/// chain of float operations in a fixed order; four frames' chains run side by
+/// side, in the lanes of a `SIMD4`, each lane exactly the chain one frame alone
+/// would run. So a frame's coefficients do not depend on its neighbours.
 import FFT
 
 public final class MFCCComputer {
@@ -18,23 +23,30 @@ public final class MFCCComputer {
     /// Coefficients per frame.
     public var dimension: Int { options.numCeps }
 
+    /// Frames `computeFrames` takes at a time: the lanes of a `SIMD4<Float>`.
+    public static let framesPerCall = SIMD4<Float>.scalarCount
+
+    /// One row per lane: each frame's windowed, zero-padded samples go
+    /// straight into its row, and its spectrum comes out of it.
     private let fft: RealFFT
     private let window: [Float]
     private let melBank: MelBank
     /// `numCeps x numBins`, row-major.
     private let dct: [Float]
     private let lifter: [Float]
-    private var power: [Float]
-    private var logMel: [Float]
+    /// `paddedLength / 2 + 1` power-spectrum bins, four frames per bin.
+    private let power: UnsafeMutablePointer<SIMD4<Float>>
+    /// `numBins` log mel energies, four frames per bin.
+    private let logMel: UnsafeMutablePointer<SIMD4<Float>>
     /// One frame's samples, for `compute`.
-    private var scratch: [Float]
+    private let scratch: UnsafeMutablePointer<Float>
     private let logEnergyFloor: Float
 
     public init(options: MFCCOptions) throws(FeatureOptionsError) {
         if let problem = options.problems().first { throw FeatureOptionsError(problem) }
         self.options = options
         let frame = options.frame
-        fft = RealFFT(size: frame.paddedLengthSamples)
+        fft = RealFFT(size: frame.paddedLengthSamples, rows: Self.framesPerCall)
         window = frame.windowType.coefficients(length: frame.lengthSamples, blackmanCoefficient: frame.blackmanCoefficient)
         melBank = try MelBank(options: options.mel, sampleRate: frame.sampleRate, paddedLength: frame.paddedLengthSamples)
         let bins = options.mel.numBins
@@ -48,27 +60,29 @@ public final class MFCCComputer {
         self.dct = dct
         let q = options.cepstralLifter
         lifter = (0..<options.numCeps).map { i in q == 0 ? 1 : Float(1 + 0.5 * q * sin(Double.pi * Double(i) / q)) }
-        power = Array(repeating: 0, count: frame.paddedLengthSamples / 2 + 1)
-        logMel = Array(repeating: 0, count: bins)
-        scratch = Array(repeating: 0, count: frame.lengthSamples)
+        let spectrumBins = frame.paddedLengthSamples / 2 + 1
+        power = .allocate(capacity: spectrumBins)
+        power.initialize(repeating: SIMD4(), count: spectrumBins)
+        logMel = .allocate(capacity: bins)
+        logMel.initialize(repeating: SIMD4(), count: bins)
+        scratch = .allocate(capacity: frame.lengthSamples)
+        scratch.initialize(repeating: 0, count: frame.lengthSamples)
         logEnergyFloor = options.energyFloor > 0 ? Float(log(options.energyFloor)) : -.infinity
     }
 
-    /// Frames `computeFrames` takes at a time. The sums over a frame's
-    /// samples (its mean, its energy) are serial chains of float additions,
-    /// kept in sample order so that the features stay bit for bit what they
-    /// are; four frames' chains run side by side instead of one after another.
-    public static let framesPerCall = SIMD4<Float>.scalarCount
+    deinit {
+        power.deallocate()
+        logMel.deallocate()
+        scratch.deallocate()
+    }
 
     /// MFCCs of one frame. `samples` holds `frame.lengthSamples` samples;
     /// `out` receives `dimension` coefficients. `noise`, when dithering, gives
     /// standard-normal numbers.
     public func compute(_ samples: UnsafeBufferPointer<Float>, into out: UnsafeMutablePointer<Float>,
                         noise: inout GaussianNoise) {
-        scratch.withUnsafeMutableBufferPointer { frame in
-            frame.baseAddress!.update(from: samples.baseAddress!, count: options.frame.lengthSamples)
-            computeFrames(frame.baseAddress!, count: 1, into: out, noise: &noise)
-        }
+        scratch.update(from: samples.baseAddress!, count: options.frame.lengthSamples)
+        computeFrames(scratch, count: 1, into: out, noise: &noise)
     }
 
     /// MFCCs of `count` (at most `framesPerCall`) consecutive frames stored one
@@ -85,78 +99,83 @@ public final class MFCCComputer {
             for i in 0..<count * length { frames[i] += scale * noise.next() }
         }
         if frame.removeDCOffset {
-            let sums = Self.sums(frames, count: count, length: length, squared: false)
+            let sums = Self.sums(frames, count: count, length: length, stride: length, squared: false)
             for f in 0..<count {
                 let x = frames + f * length, mean = sums[f] / Float(length)
                 for i in 0..<length { x[i] -= mean }
             }
         }
         var logEnergy = SIMD4<Float>()
-        if options.useEnergy && options.rawEnergy { logEnergy = Self.logEnergies(frames, count: count, length: length) }
+        if options.useEnergy && options.rawEnergy {
+            logEnergy = Self.logEnergies(frames, count: count, length: length, stride: length)
+        }
+        // Pre-emphasis and window, from the frame into its FFT row (whose
+        // zero padding beyond `length` is never written).
         let k = Float(frame.preemphasisCoefficient)
         window.withUnsafeBufferPointer { w in
             for f in 0..<count {
-                let x = frames + f * length
+                let x = frames + f * length, row = fft.input(row: f).baseAddress!
                 if k != 0 {
-                    var i = length - 1
-                    while i > 0 { x[i] -= k * x[i - 1]; i -= 1 }
-                    x[0] -= k * x[0]
+                    row[0] = (x[0] - k * x[0]) * w[0]
+                    for i in 1..<length { row[i] = (x[i] - k * x[i - 1]) * w[i] }
+                } else {
+                    for i in 0..<length { row[i] = x[i] * w[i] }
                 }
-                for i in 0..<length { x[i] *= w[i] }
             }
         }
-        if options.useEnergy && !options.rawEnergy { logEnergy = Self.logEnergies(frames, count: count, length: length) }
-        for f in 0..<count {
-            transform(frames + f * length, into: out + f * dimension)
-            if options.useEnergy { out[f * dimension] = max(logEnergy[f], logEnergyFloor) }
+        if options.useEnergy && !options.rawEnergy {
+            logEnergy = Self.logEnergies(fft.input(row: 0).baseAddress!, count: count, length: length,
+                                         stride: fft.input(row: 1).baseAddress! - fft.input(row: 0).baseAddress!)
+        }
+        for f in 0..<count { fft.forward(row: f) }
+        transform(count: count, into: out)
+        if options.useEnergy {
+            for f in 0..<count { out[f * dimension] = max(logEnergy[f], logEnergyFloor) }
         }
     }
 
-    /// Windowed frame -> zero-pad -> power spectrum -> mel bank -> log -> DCT -> lifter.
-    private func transform(_ windowed: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>) {
-        let length = options.frame.lengthSamples
-        let x = fft.input.baseAddress!
-        x.update(from: windowed, count: length)
-        for i in length..<fft.size { x[i] = 0 }
-        fft.forward()
-        let spectrum = fft.output.baseAddress!
+    /// The FFT rows' spectra -> power spectrum -> mel bank -> log -> DCT ->
+    /// lifter, four frames side by side. Lanes beyond `count` carry whatever
+    /// spectrum their row last held (zeros at first) and are not written out.
+    private func transform(count: Int, into out: UnsafeMutablePointer<Float>) {
+        let (s0, s1, s2, s3) = (fft.output(row: 0).baseAddress!, fft.output(row: 1).baseAddress!,
+                                fft.output(row: 2).baseAddress!, fft.output(row: 3).baseAddress!)
+        for i in 0..<(fft.size / 2 + 1) {
+            let re = SIMD4(s0[2 * i], s1[2 * i], s2[2 * i], s3[2 * i])
+            let im = SIMD4(s0[2 * i + 1], s1[2 * i + 1], s2[2 * i + 1], s3[2 * i + 1])
+            power[i] = re * re + im * im
+        }
+        melBank.apply(power, into: logMel)
         let bins = options.mel.numBins
-        power.withUnsafeMutableBufferPointer { p in
-            for i in 0..<p.count {
-                let re = spectrum[2 * i], im = spectrum[2 * i + 1]
-                p[i] = re * re + im * im
-            }
-            logMel.withUnsafeMutableBufferPointer { m in
-                melBank.apply(p.baseAddress!, into: m.baseAddress!)
-                for b in 0..<bins { m[b] = logf(max(m[b], Float.ulpOfOne)) }
-            }
+        for b in 0..<bins {
+            for f in 0..<count { logMel[b][f] = logf(max(logMel[b][f], Float.ulpOfOne)) }
         }
         dct.withUnsafeBufferPointer { d in
-            logMel.withUnsafeBufferPointer { m in
-                for c in 0..<options.numCeps {
-                    var sum: Float = 0
-                    let row = d.baseAddress! + c * bins
-                    for b in 0..<bins { sum += row[b] * m[b] }
-                    out[c] = sum * lifter[c]
-                }
+            for c in 0..<options.numCeps {
+                var sum = SIMD4<Float>()
+                let row = d.baseAddress! + c * bins
+                for b in 0..<bins { sum += SIMD4(repeating: row[b]) * logMel[b] }
+                for f in 0..<count { out[f * dimension + c] = sum[f] * lifter[c] }
             }
         }
     }
 
     /// `ln(max(sum x^2, FLT_EPSILON))` of each frame.
-    private static func logEnergies(_ frames: UnsafeMutablePointer<Float>, count: Int, length: Int) -> SIMD4<Float> {
-        var energies = sums(frames, count: count, length: length, squared: true)
+    private static func logEnergies(_ frames: UnsafeMutablePointer<Float>, count: Int, length: Int, stride: Int) -> SIMD4<Float> {
+        var energies = sums(frames, count: count, length: length, stride: stride, squared: true)
         for f in 0..<count { energies[f] = logf(max(energies[f], Float.ulpOfOne)) }
         return energies
     }
 
-    /// Sum of each frame's samples (or of their squares), each a serial chain
-    /// in sample order; for four frames the four chains are interleaved.
+    /// Sum of each frame's `length` samples (or of their squares), frames
+    /// `stride` floats apart; each sum a serial chain in sample order, four
+    /// frames' chains interleaved.
     @inline(__always)
-    private static func sums(_ frames: UnsafeMutablePointer<Float>, count: Int, length: Int, squared: Bool) -> SIMD4<Float> {
+    private static func sums(_ frames: UnsafeMutablePointer<Float>, count: Int, length: Int, stride: Int,
+                             squared: Bool) -> SIMD4<Float> {
         var result = SIMD4<Float>()
         if count == 4 {
-            let (a, b, c, d) = (frames, frames + length, frames + 2 * length, frames + 3 * length)
+            let (a, b, c, d) = (frames, frames + stride, frames + 2 * stride, frames + 3 * stride)
             var (s0, s1, s2, s3): (Float, Float, Float, Float) = (0, 0, 0, 0)
             if squared {
                 for i in 0..<length { s0 += a[i] * a[i]; s1 += b[i] * b[i]; s2 += c[i] * c[i]; s3 += d[i] * d[i] }
@@ -166,7 +185,7 @@ public final class MFCCComputer {
             return SIMD4(s0, s1, s2, s3)
         }
         for f in 0..<count {
-            let x = frames + f * length
+            let x = frames + f * stride
             var sum: Float = 0
             if squared { for i in 0..<length { sum += x[i] * x[i] } } else { for i in 0..<length { sum += x[i] } }
             result[f] = sum

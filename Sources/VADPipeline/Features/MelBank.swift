@@ -30,8 +30,8 @@ public struct MelBank: Sendable {
     public let firstBin: [Int]
     /// Every bin's weights (from its `firstBin` on) back to back; bin b's are
     /// `start[b] ..< start[b + 1]`.
-    private let packedWeights: [Float]
-    private let start: [Int]
+    let packedWeights: [Float]
+    let start: [Int]
 
     /// Kaldi's mel scale, `1127 ln(1 + f / 700)`, in single precision.
     public static func mel(_ hertz: Float) -> Float { 1127 * logf(1 + hertz / 700) }
@@ -77,16 +77,19 @@ public struct MelBank: Sendable {
         self.start = weights.reduce(into: [0]) { $0.append($0.last! + $1.count) }
     }
 
-    /// `out[b] = sum_i weights[b][i] * power[firstBin[b] + i]`, summed in order of i.
+    /// `out[b] = sum_i weights[b][i] * power[firstBin[b] + i]`, summed in order
+    /// of i, for four spectra at once: lane f of each vector is spectrum f, and
+    /// every lane runs the same chain of multiplications and additions one
+    /// spectrum alone would.
     @inline(__always)
-    public func apply(_ power: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+    public func apply(_ power: UnsafePointer<SIMD4<Float>>, into out: UnsafeMutablePointer<SIMD4<Float>>) {
         packedWeights.withUnsafeBufferPointer { w in
             start.withUnsafeBufferPointer { start in
                 firstBin.withUnsafeBufferPointer { first in
                     for bin in 0..<first.count {
                         let p = power + first[bin] - start[bin]
-                        var sum: Float = 0
-                        for i in start[bin]..<start[bin + 1] { sum += w[i] * p[i] }
+                        var sum = SIMD4<Float>()
+                        for i in start[bin]..<start[bin + 1] { sum += SIMD4(repeating: w[i]) * p[i] }
                         out[bin] = sum
                     }
                 }
