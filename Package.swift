@@ -28,8 +28,8 @@ let package = Package(
                        providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CSoxr", pkgConfig: "soxr",
                        providers: [.apt(["libsoxr-dev"])]),
-        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
-                       providers: [.apt(["libopenblas-dev"])]),
+        // OpenBLAS: headers only; Sources/BLAS opens the library at first use.
+        .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
 
         // MARK: - Our C, for instructions Swift cannot emit on the x86-64 baseline:
         // SHA-256 with the SHA extensions, LSTM cell steps with AVX2 and FMA
