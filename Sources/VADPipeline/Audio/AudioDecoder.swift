@@ -66,19 +66,21 @@ public enum AudioDecoder {
         let channels = info.channels
         var interleaved = [Float](repeating: 0, count: blockFrames * channels)
         var mono = [Float](repeating: 0, count: blockFrames)
-        var converted: [Float] = []
-        converted.reserveCapacity(blockFrames * max(1, options.sampleRate / info.sampleRate + 1) + 4096)
+        var converted: [Float] = []  // resampled blocks
+        if resampler != nil { converted.reserveCapacity(blockFrames * max(1, options.sampleRate / info.sampleRate + 1) + 4096) }
         var framesRead: Int64 = 0
         var produced = 0
 
-        func deliver(_ samples: inout [Float]) throws {
-            guard !samples.isEmpty else { return }
-            samples.withUnsafeMutableBufferPointer { block in
-                for i in 0..<block.count { block[i] *= 32768 }
-            }
-            produced += samples.count
-            try samples.withUnsafeBufferPointer { try sink($0) }
-            samples.removeAll(keepingCapacity: true)
+        /// Scales a block to Kaldi's int16 range and hands it on.
+        func deliver(_ block: UnsafeMutableBufferPointer<Float>) throws {
+            guard !block.isEmpty else { return }
+            for i in 0..<block.count { block[i] *= 32768 }
+            produced += block.count
+            try sink(UnsafeBufferPointer(block))
+        }
+        func deliverConverted() throws {
+            try converted.withUnsafeMutableBufferPointer { try deliver($0) }
+            converted.removeAll(keepingCapacity: true)
         }
 
         while true {
@@ -98,14 +100,14 @@ public enum AudioDecoder {
             if let resampler {
                 do { try mono.withUnsafeBufferPointer { try resampler.process(UnsafeBufferPointer(rebasing: $0[0..<got]), appendingTo: &converted) } }
                 catch { throw InputError(path, "\(error)") }
+                try deliverConverted()
             } else {
-                converted.append(contentsOf: mono[0..<got])
+                try mono.withUnsafeMutableBufferPointer { try deliver(UnsafeMutableBufferPointer(rebasing: $0[0..<got])) }
             }
-            try deliver(&converted)
         }
         if let resampler {
             do { try resampler.finish(appendingTo: &converted) } catch { throw InputError(path, "\(error)") }
-            try deliver(&converted)
+            try deliverConverted()
         }
         if framesRead < info.frames {
             throw InputError(path, "truncated: the header announces \(info.frames) samples but only \(framesRead) could be read")
@@ -133,8 +135,17 @@ public enum AudioDecoder {
                 output[frame] = sum / scale
             }
         }
-        var check: Float = 0
-        for frame in 0..<frames { check += output[frame] * 0 }
+        // x * 0 is 0 for every finite x and NaN otherwise, so the sum is finite
+        // exactly when every sample is, in whatever order it is summed: eight
+        // lanes at a time, not one long chain of dependent additions.
+        var lanes = SIMD8<Float>()
+        var frame = 0
+        while frame + 8 <= frames {
+            lanes += UnsafeRawPointer(output + frame).loadUnaligned(as: SIMD8<Float>.self) * 0
+            frame += 8
+        }
+        var check = lanes.sum()
+        while frame < frames { check += output[frame] * 0; frame += 1 }
         guard !check.isFinite else { return nil }
         return (0..<frames).first { !output[$0].isFinite }
     }

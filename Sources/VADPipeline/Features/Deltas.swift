@@ -41,19 +41,29 @@ public enum Deltas {
         let frames = input.count / dimension
         let scales = options.scales
         let outDim = options.outputDimension(dimension)
+        // Each order's non-zero taps, as (offset from the centre, scale), in filter order.
+        let taps = scales.dropFirst().map { filter in
+            filter.indices.filter { filter[$0] != 0 }.map { ($0 - filter.count / 2, filter[$0]) }
+        }
         var output = [Float](repeating: 0, count: frames * outDim)
         var acc = [Double](repeating: 0, count: dimension)
-        for t in 0..<frames {
-            for d in 0..<dimension { output[t * outDim + d] = input[t * dimension + d] }
-            for order in 1..<scales.count {
-                let filter = scales[order]
-                let half = filter.count / 2
-                for d in 0..<dimension { acc[d] = 0 }
-                for (j, scale) in filter.enumerated() where scale != 0 {
-                    let source = min(max(t + j - half, 0), frames - 1)
-                    for d in 0..<dimension { acc[d] += scale * Double(input[source * dimension + d]) }
+        input.withUnsafeBufferPointer { x in
+            output.withUnsafeMutableBufferPointer { y in
+                acc.withUnsafeMutableBufferPointer { acc in
+                    for t in 0..<frames {
+                        let row = y.baseAddress! + t * outDim
+                        row.update(from: x.baseAddress! + t * dimension, count: dimension)
+                        for (order, orderTaps) in taps.enumerated() {
+                            for d in 0..<dimension { acc[d] = 0 }
+                            for (offset, scale) in orderTaps {
+                                let source = x.baseAddress! + min(max(t + offset, 0), frames - 1) * dimension
+                                for d in 0..<dimension { acc[d] += scale * Double(source[d]) }
+                            }
+                            let out = row + (order + 1) * dimension
+                            for d in 0..<dimension { out[d] = Float(acc[d]) }
+                        }
+                    }
                 }
-                for d in 0..<dimension { output[t * outDim + order * dimension + d] = Float(acc[d]) }
             }
         }
         return output
