@@ -7,6 +7,7 @@ import VADTrain
 extension VADPrep {
     struct Eval: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "eval",
             abstract: "Score a trained model on a dataset: frame accuracy, precision, recall, F1, ROC AUC.",
             discussion: """
                 Frames labelled unknown and padding are not scored. Random-crop datasets are scored on their \

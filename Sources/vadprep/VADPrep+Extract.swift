@@ -6,6 +6,7 @@ import VADShards
 extension VADPrep {
     struct Extract: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "extract",
             abstract: "Compute features and frame labels for every recording of a corpus directory.",
             discussion: """
                 Every audio file below CORPUS_DIR (WAV, FLAC, Ogg and the other formats libsndfile reads) \

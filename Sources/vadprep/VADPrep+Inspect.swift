@@ -5,6 +5,7 @@ import VADShards
 extension VADPrep {
     struct Inspect: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "inspect",
             abstract: "Show what a dataset holds: utterances, audio, labels, features, options, shards.")
 
         @Argument(help: "Dataset directory.")

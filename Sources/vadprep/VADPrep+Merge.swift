@@ -8,6 +8,7 @@ extension ShardTransfer: ExpressibleByArgument {}
 extension VADPrep {
     struct Merge: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "merge",
             abstract: "Join the parts of a partitioned extraction into one dataset, without rewriting shards.",
             discussion: """
                 The parts (`vadprep extract --part K/N` outputs) must all be given, made with the same \

@@ -7,6 +7,7 @@ import VADTrain
 extension VADPrep {
     struct Predict: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "predict",
             abstract: "Mark speech in recordings with a trained model.",
             discussion: """
                 For each recording, writes to --out STEM.npy (float32 speech probabilities, one per frame \

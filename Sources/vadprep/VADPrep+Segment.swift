@@ -10,6 +10,7 @@ extension SplitOptions.Grouping: ExpressibleByArgument {}
 extension VADPrep {
     struct Segment: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "segment",
             abstract: "Cut the utterances of a features dataset into training segments.",
             discussion: """
                 Reads the shards written by `vadprep extract` (never the audio) and writes a segment \

@@ -9,6 +9,7 @@ extension ModelConfig.Loss: ExpressibleByArgument {}
 extension VADPrep {
     struct Train: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "train",
             abstract: "Train one of the report's models on a segments dataset.",
             discussion: """
                 Models: lstm (LSTM 256, sigmoid), blstm (bidirectional, 256 each way), lstm2 (two layers of \

@@ -4,6 +4,7 @@ import VADShards
 extension VADPrep {
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "verify",
             abstract: "Re-hash every shard of a dataset and check it against the index.",
             discussion: "Exits 1 and names each damaged, truncated, missing or unlisted file.")
 
