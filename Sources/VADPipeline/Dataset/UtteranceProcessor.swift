@@ -65,7 +65,10 @@ public final class UtteranceProcessor {
             features.append(contentsOf: rows[0..<(waiting * dimension)])
             waiting = 0
         }
-        let emit = { (_: Int, samples: UnsafeBufferPointer<Float>) in
+        // Local functions, not closures in constants: they are only ever passed
+        // as non-escaping arguments, so the variables they capture stay on the
+        // stack and need no run-time exclusivity checks, once per frame.
+        func emit(_: Int, _ samples: UnsafeBufferPointer<Float>) {
             pending.withUnsafeMutableBufferPointer { ($0.baseAddress! + waiting * length).update(from: samples.baseAddress!, count: length) }
             waiting += 1
             if waiting == batch { flush() }
