@@ -66,8 +66,8 @@ private struct OpenBLAS: @unchecked Sendable {
     static let library: OpenBLAS = {
         let names = ["libopenblas.so.0", "libopenblas.so"]
         guard let handle = names.lazy.compactMap({ dlopen($0, RTLD_NOW | RTLD_LOCAL) }).first else {
-            fatalError("cannot load OpenBLAS (\(names.joined(separator: " or "))): \(String(cString: dlerror()))"
-                + "; install Debian's libopenblas0")
+            let reason = dlerror().map { String(cString: $0) } ?? "not found"
+            fatalError("cannot load OpenBLAS (\(names.joined(separator: " or "))): \(reason); install Debian's libopenblas0")
         }
         func symbol<T>(_ name: String, as type: T.Type) -> T {
             guard let address = dlsym(handle, name) else { fatalError("OpenBLAS has no \(name)") }

@@ -35,10 +35,11 @@ public final class RealFFT {
     /// `size + 2` floats of row 0: `size / 2 + 1` interleaved complex bins.
     public var output: UnsafeMutableBufferPointer<Float> { output(row: 0) }
 
+    /// Floats from one row's input to the next (`size` rounded up to 64 bytes).
+    public let inputStride: Int
+    private let outputStride: Int
     private let inputs: UnsafeMutablePointer<Float>
     private let outputs: UnsafeMutablePointer<Float>
-    private let inputStride: Int
-    private let outputStride: Int
     private let plan: fftwf_plan
 
     /// Makes the plan and the buffers of `rows` transforms. `size` must be even

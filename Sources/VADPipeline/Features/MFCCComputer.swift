@@ -124,8 +124,7 @@ public final class MFCCComputer {
             }
         }
         if options.useEnergy && !options.rawEnergy {
-            logEnergy = Self.logEnergies(fft.input(row: 0).baseAddress!, count: count, length: length,
-                                         stride: fft.input(row: 1).baseAddress! - fft.input(row: 0).baseAddress!)
+            logEnergy = Self.logEnergies(fft.input.baseAddress!, count: count, length: length, stride: fft.inputStride)
         }
         for f in 0..<count { fft.forward(row: f) }
         transform(count: count, into: out)
