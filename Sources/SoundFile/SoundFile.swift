@@ -1,4 +1,11 @@
 import CSndFile
+import Synchronization
+
+/// libsndfile reports a failed `sf_open` through a process-wide error, which
+/// the next open in any thread overwrites (a success resets it to "No
+/// Error."). Opening and reading that error are one step under this lock, so
+/// each failure keeps its own message. Reading an open file needs no lock.
+private let openLock = Mutex(())
 
 /// An audio file opened for reading with libsndfile.
 ///
@@ -14,12 +21,17 @@ public final class SoundFile {
 
     private let handle: OpaquePointer
 
-    /// Opens `path` for reading. The corresponding C function is `sf_open`.
+    /// Opens `path` for reading. The corresponding C function is `sf_open`
+    /// (called under `openLock`).
     public init(path: String) throws(SoundFileError) {
         var sfInfo = SF_INFO()
-        guard let handle = sf_open(path, Int32(SFM_READ), &sfInfo) else {
-            throw SoundFileError(path: path, message: String(cString: sf_strerror(nil)))
+        let opened: Result<OpaquePointer, SoundFileError> = openLock.withLock { _ in
+            guard let handle = sf_open(path, Int32(SFM_READ), &sfInfo) else {
+                return .failure(SoundFileError(path: path, message: String(cString: sf_strerror(nil))))
+            }
+            return .success(handle)
         }
+        let handle = try opened.get()
         self.path = path
         self.handle = handle
         self.info = AudioInfo(sfInfo)
