@@ -37,7 +37,8 @@ public final class RealFFT {
 
     /// Floats from one row's input to the next (`size` rounded up to 64 bytes).
     public let inputStride: Int
-    private let outputStride: Int
+    /// Floats from one row's output to the next (`size + 2` rounded up to 64 bytes).
+    public let outputStride: Int
     private let inputs: UnsafeMutablePointer<Float>
     private let outputs: UnsafeMutablePointer<Float>
     private let plan: fftwf_plan

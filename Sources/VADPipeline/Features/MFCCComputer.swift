@@ -12,10 +12,12 @@ import Foundation
 /// `ln(max(e, FLT_EPSILON))` -> DCT-II (orthonormal, first `numCeps` rows) ->
 /// lifter -> coefficient 0 replaced by the log energy when `useEnergy`.
 ///
-/// Frames go through four at a time (`framesPerCall`). Every sum is a serial
-/// chain of float operations in a fixed order; four frames' chains run side by
-/// side, in the lanes of a `SIMD4`, each lane exactly the chain one frame alone
-/// would run. So a frame's coefficients do not depend on its neighbours.
+/// Frames go through eight at a time (`framesPerCall`), in two groups of four.
+/// Every sum is a serial chain of float operations in a fixed order; four
+/// frames' chains run side by side, in the lanes of a `SIMD4`, each lane
+/// exactly the chain one frame alone would run, and the two groups' chains
+/// run at the same time, so the processor is not left waiting on one chain.
+/// A frame's coefficients do not depend on its neighbours.
 import FFT
 
 public final class MFCCComputer {
@@ -23,8 +25,10 @@ public final class MFCCComputer {
     /// Coefficients per frame.
     public var dimension: Int { options.numCeps }
 
-    /// Frames `computeFrames` takes at a time: the lanes of a `SIMD4<Float>`.
-    public static let framesPerCall = SIMD4<Float>.scalarCount
+    /// Frames `computeFrames` takes at a time: two groups of as many as a
+    /// `SIMD4<Float>` has lanes.
+    public static let framesPerCall = 2 * lanes
+    private static let lanes = SIMD4<Float>.scalarCount
 
     /// One row per lane: each frame's windowed, zero-padded samples go
     /// straight into its row, and its spectrum comes out of it.
@@ -105,7 +109,7 @@ public final class MFCCComputer {
                 for i in 0..<length { x[i] -= mean }
             }
         }
-        var logEnergy = SIMD4<Float>()
+        var logEnergy = SIMD8<Float>()
         if options.useEnergy && options.rawEnergy {
             logEnergy = Self.logEnergies(frames, count: count, length: length, stride: length)
         }
@@ -127,62 +131,84 @@ public final class MFCCComputer {
             logEnergy = Self.logEnergies(fft.input.baseAddress!, count: count, length: length, stride: fft.inputStride)
         }
         for f in 0..<count { fft.forward(row: f) }
-        transform(count: count, into: out)
+        for first in stride(from: 0, to: count, by: Self.lanes) {
+            transform(rows: first, count: min(Self.lanes, count - first), into: out + first * dimension)
+        }
         if options.useEnergy {
             for f in 0..<count { out[f * dimension] = max(logEnergy[f], logEnergyFloor) }
         }
     }
 
-    /// The FFT rows' spectra -> power spectrum -> mel bank -> log -> DCT ->
-    /// lifter, four frames side by side. Lanes beyond `count` carry whatever
-    /// spectrum their row last held (zeros at first) and are not written out.
-    private func transform(count: Int, into out: UnsafeMutablePointer<Float>) {
-        let (s0, s1, s2, s3) = (fft.output(row: 0).baseAddress!, fft.output(row: 1).baseAddress!,
-                                fft.output(row: 2).baseAddress!, fft.output(row: 3).baseAddress!)
-        for i in 0..<(fft.size / 2 + 1) {
-            let re = SIMD4(s0[2 * i], s1[2 * i], s2[2 * i], s3[2 * i])
-            let im = SIMD4(s0[2 * i + 1], s1[2 * i + 1], s2[2 * i + 1], s3[2 * i + 1])
+    /// FFT rows `first ..< first + 4`: spectra -> power spectrum -> mel bank
+    /// -> log -> DCT -> lifter, four frames side by side. Lanes beyond `count`
+    /// carry whatever spectrum their row last held (zeros at first) and are
+    /// not written out.
+    private func transform(rows first: Int, count: Int, into out: UnsafeMutablePointer<Float>) {
+        // Two bins (re, im, re, im) of the four rows at a time, transposed.
+        let spectra = fft.output(row: first).baseAddress!, stride = fft.outputStride
+        let spectrumBins = fft.size / 2 + 1
+        var i = 0
+        while i + 2 <= spectrumBins {
+            let (re0, im0, re1, im1) = Self.transposed(spectra, at: 2 * i, stride: stride)
+            power[i] = re0 * re0 + im0 * im0
+            power[i + 1] = re1 * re1 + im1 * im1
+            i += 2
+        }
+        if i < spectrumBins {
+            let (re, im) = (Self.column(spectra, at: 2 * i, stride: stride), Self.column(spectra, at: 2 * i + 1, stride: stride))
             power[i] = re * re + im * im
         }
         melBank.apply(power, into: logMel)
-        let bins = options.mel.numBins
-        for b in 0..<bins {
+        let melBins = options.mel.numBins
+        for b in 0..<melBins {
             for f in 0..<count { logMel[b][f] = logf(max(logMel[b][f], Float.ulpOfOne)) }
         }
         dct.withUnsafeBufferPointer { d in
             for c in 0..<options.numCeps {
                 var sum = SIMD4<Float>()
-                let row = d.baseAddress! + c * bins
-                for b in 0..<bins { sum += SIMD4(repeating: row[b]) * logMel[b] }
+                let row = d.baseAddress! + c * melBins
+                for b in 0..<melBins { sum += SIMD4(repeating: row[b]) * logMel[b] }
                 for f in 0..<count { out[f * dimension + c] = sum[f] * lifter[c] }
             }
         }
     }
 
     /// `ln(max(sum x^2, FLT_EPSILON))` of each frame.
-    private static func logEnergies(_ frames: UnsafeMutablePointer<Float>, count: Int, length: Int, stride: Int) -> SIMD4<Float> {
+    private static func logEnergies(_ frames: UnsafeMutablePointer<Float>, count: Int, length: Int, stride: Int) -> SIMD8<Float> {
         var energies = sums(frames, count: count, length: length, stride: stride, squared: true)
         for f in 0..<count { energies[f] = logf(max(energies[f], Float.ulpOfOne)) }
         return energies
     }
 
     /// Sum of each frame's `length` samples (or of their squares), frames
-    /// `stride` floats apart; each sum a serial chain in sample order, four
-    /// frames' chains interleaved.
+    /// `stride` floats apart; each sum a serial chain in sample order.
     @inline(__always)
     private static func sums(_ frames: UnsafeMutablePointer<Float>, count: Int, length: Int, stride: Int,
-                             squared: Bool) -> SIMD4<Float> {
-        var result = SIMD4<Float>()
-        if count == 4 {
-            let (a, b, c, d) = (frames, frames + stride, frames + 2 * stride, frames + 3 * stride)
-            var (s0, s1, s2, s3): (Float, Float, Float, Float) = (0, 0, 0, 0)
-            if squared {
-                for i in 0..<length { s0 += a[i] * a[i]; s1 += b[i] * b[i]; s2 += c[i] * c[i]; s3 += d[i] * d[i] }
-            } else {
-                for i in 0..<length { s0 += a[i]; s1 += b[i]; s2 += c[i]; s3 += d[i] }
+                             squared: Bool) -> SIMD8<Float> {
+        if count == framesPerCall {
+            let low = frames, high = frames + lanes * stride
+            var (sumLow, sumHigh) = (SIMD4<Float>(), SIMD4<Float>())
+            var i = 0
+            while i + lanes <= length {
+                let (l0, l1, l2, l3) = transposed(low, at: i, stride: stride)
+                let (h0, h1, h2, h3) = transposed(high, at: i, stride: stride)
+                if squared {
+                    sumLow += l0 * l0; sumHigh += h0 * h0; sumLow += l1 * l1; sumHigh += h1 * h1
+                    sumLow += l2 * l2; sumHigh += h2 * h2; sumLow += l3 * l3; sumHigh += h3 * h3
+                } else {
+                    sumLow += l0; sumHigh += h0; sumLow += l1; sumHigh += h1
+                    sumLow += l2; sumHigh += h2; sumLow += l3; sumHigh += h3
+                }
+                i += lanes
             }
-            return SIMD4(s0, s1, s2, s3)
+            for j in i..<length {
+                let (xLow, xHigh) = (column(low, at: j, stride: stride), column(high, at: j, stride: stride))
+                sumLow += squared ? xLow * xLow : xLow
+                sumHigh += squared ? xHigh * xHigh : xHigh
+            }
+            return SIMD8(lowHalf: sumLow, highHalf: sumHigh)
         }
+        var result = SIMD8<Float>()
         for f in 0..<count {
             let x = frames + f * stride
             var sum: Float = 0
@@ -190,6 +216,23 @@ public final class MFCCComputer {
             result[f] = sum
         }
         return result
+    }
+
+    /// Samples `i ..< i + 4` of four frames `stride` apart, as four vectors
+    /// whose lane f is frame f's sample: `[k][f] = frames[f * stride + i + k]`.
+    @inline(__always)
+    private static func transposed(_ frames: UnsafeMutablePointer<Float>, at i: Int, stride: Int)
+        -> (SIMD4<Float>, SIMD4<Float>, SIMD4<Float>, SIMD4<Float>) {
+        func load(_ f: Int) -> SIMD4<Float> { UnsafeRawPointer(frames + f * stride + i).loadUnaligned(as: SIMD4<Float>.self) }
+        let (a, b, c, d) = (load(0), load(1), load(2), load(3))
+        return (SIMD4(a[0], b[0], c[0], d[0]), SIMD4(a[1], b[1], c[1], d[1]),
+                SIMD4(a[2], b[2], c[2], d[2]), SIMD4(a[3], b[3], c[3], d[3]))
+    }
+
+    /// Sample `i` of four frames `stride` apart.
+    @inline(__always)
+    private static func column(_ frames: UnsafeMutablePointer<Float>, at i: Int, stride: Int) -> SIMD4<Float> {
+        SIMD4(frames[i], frames[stride + i], frames[2 * stride + i], frames[3 * stride + i])
     }
 }
 
