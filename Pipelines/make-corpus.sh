@@ -7,7 +7,7 @@
 #
 #   Pipelines/make-corpus.sh OUT_DIR [--count N] [--seed S]
 #       [--min-seconds A] [--max-seconds B] [--languages LIST]
-#       [--noises LIST] [--snr LIST] [--jobs J] [--quiet]
+#       [--noises LIST] [--snr LIST] [--noise-shaping P] [--jobs J] [--quiet]
 #
 # Writes OUT_DIR/<language>/utt-NNNN.{wav,flac} with an Audacity label track
 # OUT_DIR/<language>/utt-NNNN.txt beside each (start<TAB>end<TAB>speech), and
@@ -37,7 +37,8 @@ options:
                      corpus-text/ (default en,es,de,fr,it,pt,nl; also
                      sv,fi,ca,ro,da,ru,el, which have KTuberling words too)
   --noises LIST      comma-separated from white,pink,brown,babble,hum,music,
-                     tones,engine,melody,wind,traffic,cafe,none (default
+                     tones,engine,melody,wind,traffic,cafe,rain,fan,typing,
+                     none (default
                      white,pink,brown,babble; hum is 50 or 60 Hz mains hum
                      with harmonics over faint hiss, music plucked pentatonic
                      chords, tones beeps and sweeps of 0.3-3 kHz, engine brown
@@ -45,9 +46,17 @@ options:
                      playing a tune, wind band-limited noise in slow
                      irregular gusts, traffic cars swelling and fading over a
                      low rumble, cafe a drifting band-limited murmur with
-                     clinks of cups and cutlery)
+                     clinks of cups and cutlery, rain a fluttering hiss of
+                     drops, fan a steady airflow with the hum of its blades,
+                     typing runs of keyboard clicks)
   --snr LIST         comma-separated SNRs in dB relative to the speech RMS
                      (default 20,10,5,0)
+  --noise-shaping P  with probability P (default 0), pass an utterance's noise
+                     through a random band-pass (low edge 0-600 Hz, high edge
+                     1.2-7.6 kHz), a random peak or dip of up to 12 dB at
+                     0.2-4 kHz and a slow random level drift, so that a model
+                     trained on it meets noise spectra and envelopes beyond
+                     those of the noise types themselves
   --jobs J           parallel workers (default: the number of CPUs)
   --quiet            no progress lines, only the summary
   -h, --help         show this help
@@ -75,6 +84,7 @@ max_seconds=20
 languages="en,es,de,fr,it,pt,nl"
 noises="white,pink,brown,babble"
 snrs="20,10,5,0"
+shaping=0
 jobs=""
 quiet=0
 
@@ -87,7 +97,7 @@ while [ $# -gt 0 ]; do
     case "$arg" in
         -h|--help) usage; exit 0 ;;
         --quiet) quiet=1; shift ;;
-        --count|--seed|--min-seconds|--max-seconds|--languages|--noises|--snr|--jobs)
+        --count|--seed|--min-seconds|--max-seconds|--languages|--noises|--snr|--noise-shaping|--jobs)
             [ $# -ge 2 ] || bad_usage "$arg needs a value"
             case "$arg" in
                 --count) count="$2" ;;
@@ -97,6 +107,7 @@ while [ $# -gt 0 ]; do
                 --languages) languages="$2" ;;
                 --noises) noises="$2" ;;
                 --snr) snrs="$2" ;;
+                --noise-shaping) shaping="$2" ;;
                 --jobs) jobs="$2" ;;
             esac
             shift 2 ;;
@@ -122,11 +133,13 @@ is_uint "$jobs" && [ "$jobs" -ge 1 ] || bad_usage "--jobs must be a positive int
 [[ "$noises" =~ ^[a-z]+(,[a-z]+)*$ ]] || bad_usage "bad --noises list: '$noises'"
 for noise in ${noises//,/ }; do
     case "$noise" in
-        white|pink|brown|babble|hum|music|tones|engine|melody|wind|traffic|cafe|none) ;;
-        *) bad_usage "unknown noise '$noise' (white, pink, brown, babble, hum, music, tones, engine, melody, wind, traffic, cafe, none)" ;;
+        white|pink|brown|babble|hum|music|tones|engine|melody|wind|traffic|cafe|rain|fan|typing|none) ;;
+        *) bad_usage "unknown noise '$noise' (white, pink, brown, babble, hum, music, tones, engine, melody, wind, traffic, cafe, rain, fan, typing, none)" ;;
     esac
 done
 [[ "$snrs" =~ ^-?[0-9]+(\.[0-9]+)?(,-?[0-9]+(\.[0-9]+)?)*$ ]] || bad_usage "bad --snr list: '$snrs'"
+is_number "$shaping" && awk -v p="$shaping" 'BEGIN { exit !(p >= 0 && p <= 1) }' ||
+    bad_usage "--noise-shaping must be a probability from 0 to 1, not '$shaping'"
 text_dir="$here/corpus-text"
 for lang in ${languages//,/ }; do
     [ -s "$text_dir/$lang.txt" ] || bad_usage "no sentence list for language '$lang' (expected $text_dir/$lang.txt)"
@@ -190,7 +203,7 @@ done
 min_ms="$(awk -v s="$min_seconds" 'BEGIN { printf "%d", s * 1000 + 0.5 }')"
 max_ms="$(awk -v s="$max_seconds" 'BEGIN { printf "%d", s * 1000 + 0.5 }')"
 
-export out_dir work text_dir words_root count seed min_ms max_ms languages noises snrs voice_table quiet
+export out_dir work text_dir words_root count seed min_ms max_ms languages noises snrs shaping voice_table quiet
 
 # ---------------------------------------------------------------- planner
 #
@@ -201,7 +214,7 @@ plan_utterance() {
     local k="$1" hash
     hash="$(printf 'vadprep-corpus %s %s' "$seed" "$k" | sha256sum)"
     awk -v init="$((16#${hash:0:12}))" -v k="$k" -v langs="$languages" -v noises="$noises" \
-        -v snrs="$snrs" -v min_ms="$min_ms" -v max_ms="$max_ms" -v voice_table="$voice_table" \
+        -v snrs="$snrs" -v shaping="$shaping" -v min_ms="$min_ms" -v max_ms="$max_ms" -v voice_table="$voice_table" \
         -v text_dir="$text_dir" -v work="$work" '
     function rnd() { st = (st * 48271) % 2147483647; return st / 2147483647 }
     function pick(n) { return 1 + int(rnd() * n) }
@@ -269,6 +282,13 @@ plan_utterance() {
                 for (j = 0; j < need; j++) { do s = pick(nsent); while (s == prev && nsent > 1); prev = s; text = text (j ? " " : "") SENT[s] }
                 printf "talker\t%s\t%d\t%d\t%.2f\t%d\t%s\n", v, int(between(140, 205)), int(between(25, 75)), between(-10, -4), int(between(0, 3000)), text
             }
+        }
+
+        # Noise shaping, drawn last so that the draws above do not depend on it.
+        if (noise != "none" && rnd() < shaping) {
+            lo = rnd() < 0.3 ? 0 : int(between(50, 600)); hi = int(between(1200, 7600))
+            printf "shape\t%d\t%d\t%d\t%.2f\t%.1f\t%.2f\t%d\n", lo, hi, int(between(200, 4000)), between(0.5, 2),
+                between(-12, 12), between(0.05, 0.6), int(between(0, 60))
         }
     }'
 }
@@ -505,7 +525,60 @@ make_utterance() {
                     trim $(( noise_offset * 16 ))s sinc 200-3000 tremolo "0.$(( 1 + noise_offset % 4 ))" 40
                 sox -R -D -m -v 0.5 -t f32 -r 16000 -c 1 "$udir/murmur.f32" -v 0.5 -t f32 -r 16000 -c 1 "$udir/clinks.f32" \
                     -t f32 "$noise_file" ;;
+            rain)
+                # Drops on a roof or window: white noise high-passed at 0.6-2 kHz,
+                # its level fluttering fast (17-40 Hz, deep) and again at 3-9 Hz,
+                # over a softer low-passed patter that swells over 5-20 s.
+                sox -R -r 16000 -c 1 -n -t f32 "$udir/drops.f32" synth $(( samples + noise_offset * 16 ))s whitenoise \
+                    gain -12 highpass $(( 600 + (noise_offset * 17) % 1400 )) tremolo $(( 17 + noise_offset % 24 )) 90 \
+                    tremolo $(( 3 + noise_offset % 7 )) 50 trim $(( noise_offset * 16 ))s
+                sox -R -r 16000 -c 1 -n -t f32 "$udir/patter.f32" synth $(( samples + noise_offset * 16 ))s pinknoise \
+                    gain -12 lowpass $(( 1000 + (noise_offset * 7) % 2000 )) tremolo "0.$(( 5 + noise_offset % 15 ))" 50 \
+                    trim $(( noise_offset * 16 ))s
+                sox -R -D -m -v 0.6 -t f32 -r 16000 -c 1 "$udir/drops.f32" -v 0.4 -t f32 -r 16000 -c 1 "$udir/patter.f32" \
+                    -t f32 "$noise_file" ;;
+            fan)
+                # A fan or air conditioner: brown and pink noise with a broad
+                # resonance at 300-1200 Hz, and the blades' hum at 70-190 Hz
+                # with two harmonics, beating slowly.
+                local blade=$(( 70 + (noise_offset * 11) % 120 ))
+                sox -R -r 16000 -c 2 -n -t f32 "$udir/air.f32" synth $(( samples + noise_offset * 16 ))s brownnoise \
+                    pinknoise remix 1v0.6,2v0.4 gain -12 equalizer $(( 300 + (noise_offset * 23) % 900 )) 1q 8 \
+                    trim $(( noise_offset * 16 ))s
+                sox -R -r 16000 -c 3 -n -t f32 "$udir/blade.f32" synth "${samples}s" sine "$blade" \
+                    sine $(( 2 * blade + 1 )) sine $(( 3 * blade )) remix 1v0.5,2v0.3,3v0.2 tremolo "0.$(( 2 + noise_offset % 6 ))" 30
+                sox -R -D -m -v 0.7 -t f32 -r 16000 -c 1 "$udir/air.f32" -v 0.3 -t f32 -r 16000 -c 1 "$udir/blade.f32" \
+                    -t f32 "$noise_file" ;;
+            typing)
+                # Someone typing: words of 2-8 keystrokes 80-250 ms apart, then
+                # 0.3-1.8 s pauses; a keystroke is a 4-12 ms click of noise
+                # band-passed around 1-6 kHz, decaying.
+                local -a keys=()
+                local b=0 at=0 klen gap lo
+                while (( at < dur )); do
+                    klen=$(( 4 + (noise_offset + b * 7) % 9 ))
+                    gap=$(( ((noise_offset + b * 13) % 11) < 2 ? 300 + (noise_offset * 7 + b * 389) % 1500 : 80 + (noise_offset * 3 + b * 151) % 170 ))
+                    lo=$(( 1000 + (noise_offset * 13 + b * 307) % 2000 ))
+                    sox -R -r 16000 -c 1 -n -t f32 "$udir/key$b.f32" synth "0.$(printf '%03d' "$klen")" whitenoise gain -12 \
+                        sinc "$lo-$(( lo + 3000 ))" fade q 0.001 "0.$(printf '%03d' "$klen")" "0.$(printf '%03d' $(( klen - 2 )))" \
+                        gain -$(( (noise_offset + b * 5) % 9 )) pad 0 "$(ms_to_s "$gap")"
+                    keys+=(-t f32 -r 16000 -c 1 "$udir/key$b.f32")
+                    at=$(( at + klen + gap )) b=$(( b + 1 ))
+                done
+                sox -R -D "${keys[@]}" -t f32 "$noise_file" trim 0 "${samples}s" ;;
         esac
+        local shape
+        shape="$(grep '^shape' "$udir/plan" | cut -f2- || true)"
+        if [ -n "$shape" ]; then
+            local lo hi eq_hz eq_q eq_db drift_hz drift_pct
+            IFS=$'\t' read -r lo hi eq_hz eq_q eq_db drift_hz drift_pct <<< "$shape"
+            [ "$lo" -gt 0 ] && lo="$lo-$hi" || lo="-$hi"
+            # Headroom first: sox clips at full scale even in float files.
+            sox -R -D -t f32 -r 16000 -c 1 "$noise_file" -t f32 "$udir/shaped.f32" gain -12 sinc "$lo" \
+                equalizer "$eq_hz" "${eq_q}q" "$eq_db" tremolo "$drift_hz" "$drift_pct"
+            mv -f "$udir/shaped.f32" "$noise_file"
+            noise+="~shaped"
+        fi
         local speech_rms noise_rms gain
         speech_rms="$(stat_of "$udir/speech.f32" RMS)"
         noise_rms="$(stat_of "$noise_file" RMS)"
