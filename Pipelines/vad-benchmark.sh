@@ -2,15 +2,17 @@
 # vadprep's trained VAD against the usual ones on recordings unlike its
 # training data, scored frame by frame (F1, ROC AUC) for webrtcvad (mode 3),
 # Silero VAD (its ONNX model from its PyPI wheel, run with onnxruntime) and
-# vadprep, on two test sets in languages and noises the training corpus
+# vadprep, on three test sets in languages and noises the training corpus
 # never has:
 #   A: Swedish, Finnish, Catalan, Romanian; mains hum, plucked-chord music;
-#   B: Danish, Russian, Greek; traffic, cafe (chatter and clatter).
-# Both at 0 to 20 dB SNR.
+#   B: Danish, Russian, Greek; traffic, cafe (murmur and clinks);
+#   C: Ukrainian, Lithuanian, Slovenian; rain, fan, typing.
+# All at 0 to 20 dB SNR.
 #
 # Without --run, vadprep's model is trained here first: 1500 generated
 # recordings (8.4 h; the seven default languages; white, pink, brown,
-# babble, tones, engine, melody and wind noise or none, at -5 to 20 dB SNR), 150
+# babble, tones, engine, melody and wind noise or none, at -5 to 20 dB SNR,
+# half of the noises randomly band-passed, equalised and drifting), 150
 # for validation, 1 s random crops, a bidirectional LSTM on MFCC + deltas,
 # 36 epochs with a cosine learning rate. About 25 minutes on 2 cores, most
 # of it generating the corpus.
@@ -51,7 +53,8 @@ fi
 
 # The training recipe of vadprep's model (skipped with --run).
 if [ -z "$run" ]; then
-    train=(--noises white,pink,brown,babble,tones,engine,melody,wind,none --snr=-5,0,5,10,20 --min-seconds 6 --max-seconds 30 --quiet)
+    train=(--noises white,pink,brown,babble,tones,engine,melody,wind,none --snr=-5,0,5,10,20 --noise-shaping 0.5
+        --min-seconds 6 --max-seconds 30 --quiet)
     generate_corpus "$out/train-corpus" --count 1500 --seed 505 "${train[@]}"
     generate_corpus "$out/valid-corpus" --count 150 --seed 606 "${train[@]}"
     for split in train valid; do
@@ -86,3 +89,4 @@ test_set() {
 }
 test_set A --seed 303 --languages sv,fi,ca,ro --noises hum,music
 test_set B --seed 404 --languages da,ru,el --noises traffic,cafe
+test_set C --seed 707 --languages uk,lt,sl --noises rain,fan,typing
