@@ -288,7 +288,7 @@ plan_utterance() {
         if (noise != "none" && rnd() < shaping) {
             lo = rnd() < 0.3 ? 0 : int(between(50, 600)); hi = int(between(1200, 7600))
             printf "shape\t%d\t%d\t%d\t%.2f\t%.1f\t%.2f\t%d\n", lo, hi, int(between(200, 4000)), between(0.5, 2),
-                between(-12, 12), between(0.05, 0.6), int(between(0, 60))
+                between(-12, 12), between(0.05, 0.6), int(between(5, 60))
         }
     }'
 }
