@@ -84,7 +84,8 @@ test_set() {
     "$VADPREP" predict "$run" "${audio[@]}" --out "$out/predictions-$name" --quiet
     say "scoring test set $name (frames of vadprep's grid; unknown labels skipped)"
     "$PYTHON" "$ROOT/Pipelines/python/peer_vads.py" "$out/features-$name" --silero "$silero" \
-        --predictions "$out/predictions-$name" --name "vadprep $(basename "$run")" --json "$out/results-$name.json" |
+        --predictions "$out/predictions-$name" --name "vadprep $(basename "$run")" --json "$out/results-$name.json" \
+        --corpus-tsv "$out/corpus-$name/corpus.tsv" |
         tee "$out/results-$name.md"
 }
 test_set A --seed 303 --languages sv,fi,ca,ro --noises hum,music

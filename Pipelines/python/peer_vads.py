@@ -2,13 +2,16 @@
 Silero VAD (its ONNX model, run with onnxruntime) and vadprep's own predictions.
 
     python peer_vads.py DATASET --silero MODEL.onnx [--predictions DIR] [--json OUT]
+                        [--corpus-tsv CORPUS/corpus.tsv]
 
 DATASET is `vadprep extract CORPUS --raw-frames` of the test recordings:
 its labels are the truth and its stored 16 kHz waveform is what every VAD
 hears, so all are scored on exactly vadprep's frame grid (frame i is the
 10 ms around its centre). A peer's decision for a frame is that of its own
 frame (30 ms for webrtcvad, 512 samples for Silero) containing the centre.
-Frames labelled unknown are not scored. Prints a Markdown table.
+Frames labelled unknown are not scored. Prints a Markdown table, and with
+--corpus-tsv (make-corpus.sh's description of the recordings) a second one
+of F1 and ROC AUC per noise.
 """
 import argparse
 import json
@@ -111,16 +114,28 @@ def main():
     parser.add_argument("--predictions", help="vadprep predict output directory (STEM.npy per recording)")
     parser.add_argument("--name", default="vadprep", help="name of the predictions in the table")
     parser.add_argument("--json", help="write the results here as JSON")
+    parser.add_argument("--corpus-tsv", help="make-corpus.sh's corpus.tsv: also score each noise on its own")
     args = parser.parse_args()
+    noise_of = {}
+    if args.corpus_tsv:
+        with open(args.corpus_tsv) as f:
+            header = f.readline().rstrip("\n").split("\t")
+            for line in f:
+                row = dict(zip(header, line.rstrip("\n").split("\t")))
+                noise_of[row["id"]] = row["noise"]
 
     silero = Silero(args.silero)
     systems = {"webrtcvad (mode 3, 30 ms)": [], "Silero VAD (ONNX)": []}
     if args.predictions:
         systems[args.name] = []
-    truth = []
+    truth, groups = [], []
     for uid, signal, labels, centres in utterances(args.dataset):
         keep = labels <= 1
         truth.append(labels[keep])
+        if args.corpus_tsv:
+            if Path(uid).name not in noise_of:
+                raise SystemExit(f"peer_vads: {uid}: not in {args.corpus_tsv}")
+            groups.append(np.full(int(keep.sum()), noise_of[Path(uid).name], dtype=object))
         systems["webrtcvad (mode 3, 30 ms)"].append(webrtc_scores(signal, centres)[keep])
         systems["Silero VAD (ONNX)"].append(silero.scores(signal, centres)[keep])
         if args.predictions:
@@ -136,6 +151,23 @@ def main():
         print(f"| {name} | {m['frames']} | {100 * m['accuracy']:.2f} % | {100 * m['precision']:.2f} % | "
               f"{100 * m['recall']:.2f} % | {m['f1']:.4f} | {m['roc_auc']:.4f} |")
     print("(webrtcvad gives yes/no decisions only, so its ROC AUC is its balanced accuracy.)")
+    if args.corpus_tsv:
+        group = np.concatenate(groups)
+        noises = sorted(set(group))
+        per_noise = {name: {} for name in systems}
+        for name, parts in systems.items():
+            scores = np.concatenate(parts).astype(np.float64)
+            for noise in noises:
+                chosen = group == noise
+                per_noise[name][noise] = metrics(scores[chosen], labels[chosen])
+        print()
+        print("| system | " + " | ".join(f"{noise} F1 / AUC" for noise in noises) + " |")
+        print("| --- |" + " --- |" * len(noises))
+        for name in systems:
+            print(f"| {name} | " + " | ".join(f"{per_noise[name][n]['f1']:.4f} / {per_noise[name][n]['roc_auc']:.4f}"
+                                              for n in noises) + " |")
+        for name in systems:
+            results[name]["per_noise"] = per_noise[name]
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
 
