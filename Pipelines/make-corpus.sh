@@ -35,15 +35,17 @@ options:
                      utterances is a long one of 30-45 s regardless
   --languages LIST   comma-separated languages with sentence lists in
                      corpus-text/ (default en,es,de,fr,it,pt,nl; also
-                     sv,fi,ca,ro,da,ru,el, which have KTuberling words too)
+                     sv,fi,ca,ro,da,ru,el,uk,lt,sl, which have KTuberling
+                     words too)
   --noises LIST      comma-separated from white,pink,brown,babble,hum,music,
-                     tones,engine,melody,wind,traffic,cafe,rain,fan,typing,
-                     none (default
-                     white,pink,brown,babble; hum is 50 or 60 Hz mains hum
-                     with harmonics over faint hiss, music plucked pentatonic
-                     chords, tones beeps and sweeps of 0.3-3 kHz, engine brown
-                     noise throbbing at 4-30 Hz, melody one synthesizer voice
-                     playing a tune, wind band-limited noise in slow
+                     tones,engine,melody,chords,wind,traffic,cafe,rain,fan,
+                     typing,none (default white,pink,brown,babble; hum is
+                     50 or 60 Hz mains hum with harmonics over faint hiss,
+                     music plucked pentatonic chords, tones beeps and sweeps
+                     of 0.3-3 kHz, engine brown noise throbbing at 4-30 Hz,
+                     melody one synthesizer voice playing a tune, chords an
+                     organ-like synthesizer holding chords of three or four
+                     notes, wind band-limited noise in slow
                      irregular gusts, traffic cars swelling and fading over a
                      low rumble, cafe a drifting band-limited murmur with
                      clinks of cups and cutlery, rain a fluttering hiss of
@@ -133,8 +135,8 @@ is_uint "$jobs" && [ "$jobs" -ge 1 ] || bad_usage "--jobs must be a positive int
 [[ "$noises" =~ ^[a-z]+(,[a-z]+)*$ ]] || bad_usage "bad --noises list: '$noises'"
 for noise in ${noises//,/ }; do
     case "$noise" in
-        white|pink|brown|babble|hum|music|tones|engine|melody|wind|traffic|cafe|rain|fan|typing|none) ;;
-        *) bad_usage "unknown noise '$noise' (white, pink, brown, babble, hum, music, tones, engine, melody, wind, traffic, cafe, rain, fan, typing, none)" ;;
+        white|pink|brown|babble|hum|music|tones|engine|melody|chords|wind|traffic|cafe|rain|fan|typing|none) ;;
+        *) bad_usage "unknown noise '$noise' (white, pink, brown, babble, hum, music, tones, engine, melody, chords, wind, traffic, cafe, rain, fan, typing, none)" ;;
     esac
 done
 [[ "$snrs" =~ ^-?[0-9]+(\.[0-9]+)?(,-?[0-9]+(\.[0-9]+)?)*$ ]] || bad_usage "bad --snr list: '$snrs'"
@@ -472,6 +474,26 @@ make_utterance() {
                     at=$(( at + len )) m=$(( m + 1 ))
                 done
                 sox -R -D "${notes[@]}" -t f32 "$noise_file" trim 0 "${samples}s" ;;
+            chords)
+                # Held chords (root, third, fifth, and an octave or a seventh)
+                # of 0.8-2.5 s moving through a progression, in one square,
+                # sawtooth or triangle timbre low-passed at 0.8-3 kHz, with soft
+                # attacks and releases.
+                local -a roots=(0 5 7 -3 2 -5 4 9) waves=(square sawtooth triangle) held=()
+                local h=0 at=0 len root third top wave cut
+                wave="${waves[$(( (noise_offset / 3) % 3 ))]}" cut=$(( 800 + (noise_offset * 19) % 2200 ))
+                while (( at < dur )); do
+                    len=$(( 800 + (noise_offset * 23 + h * 577) % 1700 ))
+                    root=$(( roots[(noise_offset + h * 3) % 8] + (noise_offset % 7) - 15 ))
+                    third=$(( (noise_offset + h) % 3 ? 4 : 3 )) top=$(( (noise_offset + h * 5) % 2 ? 12 : 10 ))
+                    sox -R -r 16000 -c 4 -n -t f32 -c 1 "$udir/chord$h.f32" synth "$(ms_to_s "$len")" \
+                        "$wave" "%$root" "$wave" "%$(( root + third ))" "$wave" "%$(( root + 7 ))" "$wave" "%$(( root + top ))" \
+                        remix 1v0.3,2v0.25,3v0.25,4v0.2 gain -12 lowpass "$cut" \
+                        fade q "0.$(printf '%03d' $(( 20 + (noise_offset + h * 41) % 180 )))" "$(ms_to_s "$len")" 0.150
+                    held+=(-t f32 -r 16000 -c 1 "$udir/chord$h.f32")
+                    at=$(( at + len )) h=$(( h + 1 ))
+                done
+                sox -R -D "${held[@]}" -t f32 "$noise_file" trim 0 "${samples}s" ;;
             engine)
                 sox -R -r 16000 -c 1 -n -t f32 "$noise_file" synth $(( samples + noise_offset * 16 ))s brownnoise \
                     synth sine amod $(( 4 + noise_offset % 27 )) 60 gain -6 trim $(( noise_offset * 16 ))s ;;

@@ -11,9 +11,10 @@
 #
 # Without --run, vadprep's model is trained here first: 1500 generated
 # recordings (8.4 h; the seven default languages; white, pink, brown,
-# babble, tones, engine, melody and wind noise or none, at -5 to 20 dB SNR,
-# half of the noises randomly band-passed, equalised and drifting), 150
-# for validation, 1 s random crops, a bidirectional LSTM on MFCC + deltas,
+# babble, tones, engine, melody, chords and wind noise or none, at -5 to
+# 20 dB SNR, half of the noises randomly band-passed, equalised and
+# drifting), 150 for validation, 1 s random crops, a bidirectional LSTM on
+# MFCC + deltas,
 # 36 epochs with a cosine learning rate. About 25 minutes on 2 cores, most
 # of it generating the corpus.
 #
@@ -53,7 +54,7 @@ fi
 
 # The training recipe of vadprep's model (skipped with --run).
 if [ -z "$run" ]; then
-    train=(--noises white,pink,brown,babble,tones,engine,melody,wind,none --snr=-5,0,5,10,20 --noise-shaping 0.5
+    train=(--noises white,pink,brown,babble,tones,engine,melody,chords,wind,none --snr=-5,0,5,10,20 --noise-shaping 0.5
         --min-seconds 6 --max-seconds 30 --quiet)
     generate_corpus "$out/train-corpus" --count 1500 --seed 505 "${train[@]}"
     generate_corpus "$out/valid-corpus" --count 150 --seed 606 "${train[@]}"
