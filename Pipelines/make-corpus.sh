@@ -635,6 +635,8 @@ make_utterance() {
     local voice_col="$voice" snr_col="$snr"
     if [ "$words" -gt 0 ]; then voice_col+=",ktuberling-$lang"; fi
     if [ "$words" -eq "$n" ] && [ "$n" -gt 0 ]; then voice_col="ktuberling-$lang"; fi
+    # Noise is set against the speech, so a recording without speech has none.
+    if [ "$speech_ms" -eq 0 ]; then noise=none; fi
     if [ "$noise" = none ]; then snr_col="inf"; fi
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$id" "$path" "$lang" "$voice_col" "$(ms_to_s "$dur")" \
         "$(ms_to_s "$speech_ms")" "$noise" "$snr_col" "$fmt" > "$work/rows/$(printf '%08d' "$k")"

@@ -49,8 +49,18 @@ public enum TestSupport {
 
     /// Runs `vadprep` with `arguments` and collects its output.
     public static func vadprep(_ arguments: [String], in directory: String? = nil) throws -> Run {
+        try run(vadprepExecutable, arguments, in: directory)
+    }
+
+    /// Runs one of the package's scripts, `Pipelines/<name>`, and collects its output.
+    public static func pipeline(_ name: String, _ arguments: [String]) throws -> Run {
+        try run("\(packageRoot)/Pipelines/\(name)", arguments)
+    }
+
+    /// Runs `executable` with `arguments` and collects its output.
+    public static func run(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> Run {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: vadprepExecutable)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let out = Pipe(), err = Pipe()

@@ -156,13 +156,8 @@ import _VADTestSupport
     /// report's ways: every row of every segment dataset is its source frames.
     @Test func defaultCorpusSegmentsAreExact() throws {
         let work = TestSupport.TemporaryDirectory()
-        let generate = Process()
-        generate.executableURL = URL(fileURLWithPath: "\(TestSupport.packageRoot)/Pipelines/make-corpus.sh")
-        generate.arguments = [work.file("corpus"), "--count", "60", "--seed", "1", "--quiet"]
-        generate.standardOutput = FileHandle.nullDevice
-        try generate.run()
-        generate.waitUntilExit()
-        #expect(generate.terminationStatus == 0)
+        let generate = try TestSupport.pipeline("make-corpus.sh", [work.file("corpus"), "--count", "60", "--seed", "1", "--quiet"])
+        #expect(generate.status == 0, "\(generate.stderr)")
         let extract = try TestSupport.vadprep(["extract", work.file("corpus"), "--out", work.file("features"), "--quiet"])
         #expect(extract.status == 0, "\(extract.stderr)")
         var rows = 0
