@@ -14,9 +14,8 @@
 # babble, tones, engine, melody, chords and wind noise or none, at -5 to
 # 20 dB SNR, half of the noises randomly band-passed, equalised and
 # drifting), 150 for validation, 1 s random crops, a bidirectional LSTM on
-# MFCC + deltas,
-# 36 epochs with a cosine learning rate. About 25 minutes on 2 cores, most
-# of it generating the corpus.
+# MFCC + deltas, 36 epochs with a cosine learning rate. About 25 minutes on
+# 2 cores.
 #
 #   Pipelines/vad-benchmark.sh [OUT] [--run RUN] [--count N]
 #   (RUN: an existing `vadprep train` run directory to score instead)
