@@ -35,11 +35,11 @@ options:
                      utterances is a long one of 30-45 s regardless
   --languages LIST   comma-separated languages with sentence lists in
                      corpus-text/ (default en,es,de,fr,it,pt,nl; also
-                     sv,fi,ca,ro,da,ru,el,uk,lt,sl, which have KTuberling
-                     words too)
+                     sv,fi,ca,ro,da,ru,el,uk,lt,sl,ga,sr, which have
+                     KTuberling words too)
   --noises LIST      comma-separated from white,pink,brown,babble,hum,music,
                      tones,engine,melody,chords,wind,traffic,cafe,rain,fan,
-                     typing,none (default white,pink,brown,babble; hum is
+                     typing,birds,vacuum,none (default white,pink,brown,babble; hum is
                      50 or 60 Hz mains hum with harmonics over faint hiss,
                      music plucked pentatonic chords, tones beeps and sweeps
                      of 0.3-3 kHz, engine brown noise throbbing at 4-30 Hz,
@@ -50,7 +50,8 @@ options:
                      low rumble, cafe a drifting band-limited murmur with
                      clinks of cups and cutlery, rain a fluttering hiss of
                      drops, fan a steady airflow with the hum of its blades,
-                     typing runs of keyboard clicks)
+                     typing runs of keyboard clicks, birds trills of chirps,
+                     vacuum a motor's whine over loud rushing air)
   --snr LIST         comma-separated SNRs in dB relative to the speech RMS
                      (default 20,10,5,0)
   --noise-shaping P  with probability P (default 0), pass an utterance's noise
@@ -135,8 +136,8 @@ is_uint "$jobs" && [ "$jobs" -ge 1 ] || bad_usage "--jobs must be a positive int
 [[ "$noises" =~ ^[a-z]+(,[a-z]+)*$ ]] || bad_usage "bad --noises list: '$noises'"
 for noise in ${noises//,/ }; do
     case "$noise" in
-        white|pink|brown|babble|hum|music|tones|engine|melody|chords|wind|traffic|cafe|rain|fan|typing|none) ;;
-        *) bad_usage "unknown noise '$noise' (white, pink, brown, babble, hum, music, tones, engine, melody, chords, wind, traffic, cafe, rain, fan, typing, none)" ;;
+        white|pink|brown|babble|hum|music|tones|engine|melody|chords|wind|traffic|cafe|rain|fan|typing|birds|vacuum|none) ;;
+        *) bad_usage "unknown noise '$noise' (white, pink, brown, babble, hum, music, tones, engine, melody, chords, wind, traffic, cafe, rain, fan, typing, birds, vacuum, none)" ;;
     esac
 done
 [[ "$snrs" =~ ^-?[0-9]+(\.[0-9]+)?(,-?[0-9]+(\.[0-9]+)?)*$ ]] || bad_usage "bad --snr list: '$snrs'"
@@ -588,6 +589,40 @@ make_utterance() {
                     at=$(( at + klen + gap )) b=$(( b + 1 ))
                 done
                 sox -R -D "${keys[@]}" -t f32 "$noise_file" trim 0 "${samples}s" ;;
+            birds)
+                # Songbirds: trills of 3-8 chirps (30-150 ms sweeps within
+                # 1.8-7 kHz, 30-120 ms apart), 0.3-2 s between trills, over a
+                # faint hiss of leaves.
+                local -a chirps=()
+                local b=0 at=0 clen gap f1 f2
+                while (( at < dur )); do
+                    clen=$(( 30 + (noise_offset * 7 + b * 53) % 121 ))
+                    gap=$(( ((noise_offset + b * 5) % 6) == 0 ? 300 + (noise_offset * 11 + b * 677) % 1700 : 30 + (noise_offset + b * 29) % 91 ))
+                    f1=$(( 1800 + (noise_offset * 31 + (b / 6) * 1013) % 4000 ))
+                    f2=$(( f1 + ((noise_offset + b) % 3 - 1) * (300 + (b * 97) % 900) ))
+                    sox -R -r 16000 -c 1 -n -t f32 "$udir/chirp$b.f32" synth "0.$(printf '%03d' "$clen")" sine "$f1:$f2" \
+                        fade h 0.008 "0.$(printf '%03d' "$clen")" 0.015 gain -$(( 6 + (noise_offset + b * 3) % 10 )) \
+                        pad 0 "$(ms_to_s "$gap")"
+                    chirps+=(-t f32 -r 16000 -c 1 "$udir/chirp$b.f32")
+                    at=$(( at + clen + gap )) b=$(( b + 1 ))
+                done
+                sox -R -D "${chirps[@]}" -t f32 "$udir/chirps.f32" trim 0 "${samples}s"
+                sox -R -r 16000 -c 1 -n -t f32 "$udir/leaves.f32" synth $(( samples + noise_offset * 16 ))s pinknoise \
+                    gain -30 highpass 1000 trim $(( noise_offset * 16 ))s
+                sox -R -D -m -t f32 -r 16000 -c 1 "$udir/chirps.f32" -t f32 -r 16000 -c 1 "$udir/leaves.f32" -t f32 "$noise_file" ;;
+            vacuum)
+                # A vacuum cleaner: white noise through a broad peak at 1-3 kHz
+                # (rushing air), and the motor's whine at 500-1100 Hz with two
+                # harmonics, wavering as the load changes.
+                local whine=$(( 500 + (noise_offset * 17) % 600 ))
+                sox -R -r 16000 -c 1 -n -t f32 "$udir/rush.f32" synth $(( samples + noise_offset * 16 ))s whitenoise \
+                    gain -18 highpass 150 equalizer $(( 1000 + (noise_offset * 29) % 2000 )) 0.7q 10 \
+                    trim $(( noise_offset * 16 ))s
+                sox -R -r 16000 -c 3 -n -t f32 "$udir/motor.f32" synth "${samples}s" sine "$whine" \
+                    sine $(( 2 * whine )) sine $(( 3 * whine + 7 )) remix 1v0.5,2v0.3,3v0.2 \
+                    tremolo "$(ms_to_s $(( 300 + (noise_offset * 13) % 900 )))" 25
+                sox -R -D -m -v 0.8 -t f32 -r 16000 -c 1 "$udir/rush.f32" -v 0.2 -t f32 -r 16000 -c 1 "$udir/motor.f32" \
+                    -t f32 "$noise_file" ;;
         esac
         local shape
         shape="$(grep '^shape' "$udir/plan" | cut -f2- || true)"

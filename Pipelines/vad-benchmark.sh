@@ -2,11 +2,12 @@
 # vadprep's trained VAD against the usual ones on recordings unlike its
 # training data, scored frame by frame (F1, ROC AUC) for webrtcvad (mode 3),
 # Silero VAD (its ONNX model from its PyPI wheel, run with onnxruntime) and
-# vadprep, on three test sets in languages and noises the training corpus
+# vadprep, on four test sets in languages and noises the training corpus
 # never has:
 #   A: Swedish, Finnish, Catalan, Romanian; mains hum, plucked-chord music;
 #   B: Danish, Russian, Greek; traffic, cafe (murmur and clinks);
-#   C: Ukrainian, Lithuanian, Slovenian; rain, fan, typing.
+#   C: Ukrainian, Lithuanian, Slovenian; rain, fan, typing;
+#   D: Irish, Serbian; birds, vacuum cleaner.
 # All at 0 to 20 dB SNR.
 #
 # Without --run, vadprep's model is trained here first: 1500 generated
@@ -91,3 +92,4 @@ test_set() {
 test_set A --seed 303 --languages sv,fi,ca,ro --noises hum,music
 test_set B --seed 404 --languages da,ru,el --noises traffic,cafe
 test_set C --seed 707 --languages uk,lt,sl --noises rain,fan,typing
+test_set D --seed 808 --languages ga,sr --noises birds,vacuum
