@@ -551,7 +551,8 @@ make_utterance() {
             rain)
                 # Drops on a roof or window: white noise high-passed at 0.6-2 kHz,
                 # its level fluttering fast (17-40 Hz, deep) and again at 3-9 Hz,
-                # over a softer low-passed patter that swells over 5-20 s.
+                # over a softer low-passed patter whose level swells every 1-2 s
+                # or every 5-10 s.
                 sox -R -r 16000 -c 1 -n -t f32 "$udir/drops.f32" synth $(( samples + noise_offset * 16 ))s whitenoise \
                     gain -12 highpass $(( 600 + (noise_offset * 17) % 1400 )) tremolo $(( 17 + noise_offset % 24 )) 90 \
                     tremolo $(( 3 + noise_offset % 7 )) 50 trim $(( noise_offset * 16 ))s
@@ -573,8 +574,8 @@ make_utterance() {
                 sox -R -D -m -v 0.7 -t f32 -r 16000 -c 1 "$udir/air.f32" -v 0.3 -t f32 -r 16000 -c 1 "$udir/blade.f32" \
                     -t f32 "$noise_file" ;;
             typing)
-                # Someone typing: words of 2-8 keystrokes 80-250 ms apart, then
-                # 0.3-1.8 s pauses; a keystroke is a 4-12 ms click of noise
+                # Someone typing: words of five or six keystrokes 80-250 ms apart,
+                # then 0.3-1.8 s pauses; a keystroke is a 4-12 ms click of noise
                 # band-passed around 1-6 kHz, decaying.
                 local -a keys=()
                 local b=0 at=0 klen gap lo
@@ -590,9 +591,9 @@ make_utterance() {
                 done
                 sox -R -D "${keys[@]}" -t f32 "$noise_file" trim 0 "${samples}s" ;;
             birds)
-                # Songbirds: trills of 3-8 chirps (30-150 ms sweeps within
-                # 1.8-7 kHz, 30-120 ms apart), 0.3-2 s between trills, over a
-                # faint hiss of leaves.
+                # Songbirds: trills of six chirps (30-150 ms, sweeping up to
+                # 1.2 kHz up or down from 1.8-5.8 kHz, 30-120 ms apart),
+                # 0.3-2 s between trills, over a faint hiss of leaves.
                 local -a chirps=()
                 local b=0 at=0 clen gap f1 f2
                 while (( at < dur )); do
