@@ -39,8 +39,9 @@ options:
                      KTuberling words too)
   --noises LIST      comma-separated from white,pink,brown,babble,hum,music,
                      tones,engine,melody,chords,wind,traffic,cafe,rain,fan,
-                     typing,birds,vacuum,none (default white,pink,brown,babble; hum is
-                     50 or 60 Hz mains hum with harmonics over faint hiss,
+                     typing,birds,vacuum,none (default white,pink,brown,
+                     babble; hum is 50 or 60 Hz mains hum with harmonics over
+                     faint hiss,
                      music plucked pentatonic chords, tones beeps and sweeps
                      of 0.3-3 kHz, engine brown noise throbbing at 4-30 Hz,
                      melody one synthesizer voice playing a tune, chords an
