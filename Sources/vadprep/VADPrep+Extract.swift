@@ -13,7 +13,8 @@ extension VADPrep {
                 is converted to one channel at --sample-rate and turned into MFCCs (+ deltas) and one \
                 label per frame. Labels are read from a file beside each recording with the same stem \
                 (.rttm, .frames, .lab, .tsv, .txt, in that order of preference), from a directory \
-                mirroring the corpus, or from one corpus-wide RTTM file (--labels). Recordings that fail \
+                mirroring the corpus, or from one corpus-wide RTTM file (--labels). A Kaldi data directory \
+                (wav.scp, segments, utt2spk, reco2dur) is read too; see --input. Recordings that fail \
                 are listed at the end and the others are still written; the exit status is then 1.
                 """)
 
