@@ -137,7 +137,8 @@ extension VADPrep {
                 throw ExitCode(1)
             }
             terminal.endProgress()
-            for warning in report.warnings { Terminal.warn("vadprep extract: warning: \(warning)") }
+            var warned = Set<String>()  // the cuts of one recording repeat its warnings
+            for warning in report.warnings where warned.insert(warning).inserted { Terminal.warn("vadprep extract: warning: \(warning)") }
             let wall = Date().timeIntervalSince(started)
             let index = report.index
             if !output.quiet {

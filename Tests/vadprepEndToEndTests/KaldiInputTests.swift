@@ -201,10 +201,15 @@ import _VADTestSupport
         let data = work.file("data")
         try TestSupport.write("a \(TestSupport.fixture("corpus/speech-16k.wav"))\nb \(TestSupport.fixture("corpus/speech-16k.wav"))\n", to: "\(data)/wav.scp")
         try TestSupport.write("b 2.005\na 2.5\n", to: "\(data)/reco2dur")
-        try TestSupport.write("a-1 a 0.25 0.751\n", to: "\(data)/segments")
+        try TestSupport.write("a-2 a 1.0 1.9\na-1 a 0.25 0.751\n", to: "\(data)/segments")
         let run = try TestSupport.vadprep(["extract", data, "--out", work.file("out")])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stderr == "vadprep extract: warning: \(data)/reco2dur:2: recording \"a\" lasts 2 s, not the 2.5 s stated\n")
-        #expect(try DatasetIndex.read(from: work.file("out")).utterances.map(\.speechFraction) == [0.25, 0])
+        #expect(try DatasetIndex.read(from: work.file("out")).utterances.map(\.speechFraction) == [0.7, 0])
+        // Segments as utterances: the recording's warning once, not once per segment.
+        let cuts = try TestSupport.vadprep(["extract", data, "--kaldi-utterances", "segments", "--allow-unlabelled", "--out", work.file("cuts")])
+        #expect(cuts.status == 0, "\(cuts.stderr)")
+        #expect(cuts.stderr == "vadprep extract: warning: \(data)/reco2dur:2: recording \"a\" lasts 2 s, not the 2.5 s stated\n")
+        #expect(try DatasetIndex.read(from: work.file("cuts")).utterances.map(\.frames) == [50, 90])
     }
 }
