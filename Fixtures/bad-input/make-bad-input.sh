@@ -85,7 +85,7 @@ label end-not-a-number   '0.1 0.2x\n'                              lab
 label end-before-start   '0.3\t0.2\tspeech\n'                      txt
 label negative-start     '0.1 0.2\n-0.1 0.2\n'                     lab
 label nan-end            '0.1\tnan\tspeech\n'                      txt
-label past-the-end       '0.1 0.2\n0.3 0.9\n'                      lab
+label past-the-end       '0.1 0.2\n0.3 1.2\n'                      lab
 label rttm-short-line    'SPEAKER rttm-short-line 1 0.1\n'          rttm
 label rttm-negative      'SPEAKER rttm-negative 1 0.1 -0.2 <NA> <NA> s <NA> <NA>\n' rttm
 label rttm-other-file    'SPEAKER somebody-else 1 0.1 0.2 <NA> <NA> s <NA> <NA>\n' rttm

@@ -1,5 +1,8 @@
 import CSndFile
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// libsndfile reports a failed `sf_open` through a process-wide error, which
 /// the next open in any thread overwrites (a success resets it to "No
@@ -34,6 +37,41 @@ public final class SoundFile {
         let handle = try opened.get()
         self.path = path
         self.handle = handle
+        self.memory = nil
+        self.info = AudioInfo(sfInfo)
+    }
+
+    /// Keeps the bytes of an in-memory file alive as long as libsndfile reads them.
+    private let memory: MemoryBytes?
+
+    /// Opens audio held in memory (e.g. what a command wrote to its standard
+    /// output); `name` stands for it in error messages. The bytes are decoded
+    /// exactly as the same bytes in a file would be. The corresponding C
+    /// function is `sf_open_virtual` (called under `openLock`), reading from
+    /// `bytes` through the callbacks below.
+    public init(bytes: [UInt8], name: String) throws(SoundFileError) {
+        let memory = MemoryBytes(bytes)
+        var sfInfo = SF_INFO()
+        var io = SF_VIRTUAL_IO(
+            get_filelen: { MemoryBytes.from($0).length },
+            seek: { offset, whence, user in MemoryBytes.from(user).seek(offset, whence) },
+            read: { destination, count, user in MemoryBytes.from(user).read(into: destination, count) },
+            write: { _, _, _ in 0 },
+            tell: { MemoryBytes.from($0).position })
+        // The handle crosses the lock as its address (a pointer is not Sendable).
+        let user = UInt(bitPattern: Unmanaged.passUnretained(memory).toOpaque())
+        let opened: Result<UInt, SoundFileError> = openLock.withLock { _ in
+            guard let handle = sf_open_virtual(&io, Int32(SFM_READ), &sfInfo, UnsafeMutableRawPointer(bitPattern: user)) else {
+                return .failure(SoundFileError(path: name, message: String(cString: sf_strerror(nil))))
+            }
+            return .success(UInt(bitPattern: handle))
+        }
+        guard let handle = OpaquePointer(bitPattern: try opened.get()) else {
+            throw SoundFileError(path: name, message: "no handle")
+        }
+        self.path = name
+        self.handle = handle
+        self.memory = memory
         self.info = AudioInfo(sfInfo)
     }
 
@@ -73,6 +111,45 @@ public final class SoundFile {
             throw SoundFileError(path: path, message: String(cString: sf_strerror(handle)))
         }
         return Int(got)
+    }
+}
+
+/// The bytes behind `SoundFile(bytes:name:)` and a read position in them.
+private final class MemoryBytes {
+    let bytes: [UInt8]
+    var offset = 0
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    static func from(_ pointer: UnsafeMutableRawPointer?) -> MemoryBytes {
+        Unmanaged<MemoryBytes>.fromOpaque(pointer!).takeUnretainedValue()
+    }
+
+    var length: sf_count_t { sf_count_t(bytes.count) }
+    var position: sf_count_t { sf_count_t(offset) }
+
+    /// Moves the position as `lseek` would; a position outside the bytes is refused (-1).
+    func seek(_ delta: sf_count_t, _ whence: Int32) -> sf_count_t {
+        let base: Int
+        switch whence {
+        case SEEK_SET: base = 0
+        case SEEK_CUR: base = offset
+        case SEEK_END: base = bytes.count
+        default: return -1
+        }
+        let (target, overflow) = base.addingReportingOverflow(Int(delta))
+        guard !overflow, target >= 0, target <= bytes.count else { return -1 }
+        offset = target
+        return sf_count_t(offset)
+    }
+
+    func read(into destination: UnsafeMutableRawPointer?, _ count: sf_count_t) -> sf_count_t {
+        guard let destination, count > 0 else { return 0 }
+        let take = min(Int(count), bytes.count - offset)
+        guard take > 0 else { return 0 }
+        bytes.withUnsafeBytes { destination.copyMemory(from: $0.baseAddress! + offset, byteCount: take) }
+        offset += take
+        return sf_count_t(take)
     }
 }
 

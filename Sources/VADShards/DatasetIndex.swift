@@ -46,6 +46,9 @@ public struct DatasetIndex: Codable, Equatable, Sendable {
     public var failures: [FailureRecord]
     /// Set on one part of a partitioned extraction (`extract --part K/N`).
     public var part: PartInfo?
+    /// How the input was read, for inputs other than a directory of recordings
+    /// (absent for that layout): its kind and the manifest files with their SHA-256.
+    public var input: InputRecord?
     /// SHA-256 of the index file itself, computed with these 64 digits set to
     /// "0": any changed byte of index.json is detected. Set by `encoded()`.
     public var indexSha256: String?
@@ -301,6 +304,11 @@ public struct UtteranceRecord: Codable, Equatable, Sendable {
     public var paddedFrames: Int?
     /// Random crops only: the epoch the crop belongs to.
     public var epoch: Int?
+    /// The speaker, when the input names one (Kaldi's `utt2spk`).
+    public var speaker: String?
+    /// Label regions (or the utterance's own cut) that ran past the end of the
+    /// audio by at most the allowed overshoot and were cut there; absent when none.
+    public var regionsCut: Int?
 
     public init(id: String, source: String, labelSource: String?, shard: Int, row: Int, frames: Int,
                 durationSeconds: Double, speechFraction: Double?, sourceSampleRate: Int, sourceChannels: Int) {
@@ -374,6 +382,29 @@ public struct PartInfo: Codable, Equatable, Sendable {
         self.count = count
         self.corpusFiles = corpusFiles
         self.corpusDigest = corpusDigest
+    }
+}
+
+/// How a dataset's input was read: its kind ("kaldi", "lhotse") and the
+/// manifest files that described it.
+public struct InputRecord: Codable, Equatable, Sendable {
+    public var kind: String
+    public var manifests: [ManifestRecord]
+
+    public init(kind: String, manifests: [ManifestRecord]) {
+        self.kind = kind
+        self.manifests = manifests
+    }
+}
+
+/// One manifest file of an input: its name within the input and its SHA-256.
+public struct ManifestRecord: Codable, Equatable, Sendable {
+    public var file: String
+    public var sha256: String
+
+    public init(file: String, sha256: String) {
+        self.file = file
+        self.sha256 = sha256
     }
 }
 

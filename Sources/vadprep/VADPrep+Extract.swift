@@ -13,12 +13,28 @@ extension VADPrep {
                 is converted to one channel at --sample-rate and turned into MFCCs (+ deltas) and one \
                 label per frame. Labels are read from a file beside each recording with the same stem \
                 (.rttm, .frames, .lab, .tsv, .txt, in that order of preference), from a directory \
-                mirroring the corpus, or from one corpus-wide RTTM file (--labels). Recordings that fail \
+                mirroring the corpus, or from one corpus-wide RTTM file (--labels). A Kaldi data directory \
+                (wav.scp, segments, utt2spk, reco2dur) is read too; see --input. Recordings that fail \
                 are listed at the end and the others are still written; the exit status is then 1.
                 """)
 
-        @Argument(help: "Directory holding the recordings and their label files.")
+        @Argument(help: "Directory holding the recordings and their label files, or a Kaldi data directory.")
         var corpus: String
+
+        @Option(help: "How to read the input: dir, kaldi or lhotse (default: kaldi for a directory holding wav.scp, lhotse for .jsonl/.jsonl.gz, else dir).")
+        var input: InputKind?
+
+        @Option(help: "Kaldi data directory: what an utterance is: recordings (segments give speech regions) or segments (cut from their recordings).")
+        var kaldiUtterances: KaldiUtterances = .recordings
+
+        @Flag(help: "Run the commands of piped wav.scp lines (\"ID COMMAND |\") to read their audio.")
+        var allowCommands = false
+
+        @Option(help: "Seconds a wav.scp command may run before it is killed and its recording fails.")
+        var commandTimeout: Double = 600
+
+        @Option(help: "Seconds a label region (or a segment) may run past the end of the audio; it is then cut at the end.")
+        var maxOvershoot: Double = FrameLabeler.defaultMaxOvershoot
 
         @Option(help: "Directory the dataset is written to.")
         var out: String
@@ -89,6 +105,13 @@ extension VADPrep {
             if let speechLabels { options.labels.policy.speechLabels = list(speechLabels) }
             if let nonspeechLabels { options.labels.policy.nonSpeechLabels = list(nonspeechLabels) }
             options.shardSizeBytes = parseSize(output.shardSize) ?? options.shardSizeBytes
+            var inputOptions = InputOptions()
+            inputOptions.kind = input
+            inputOptions.kaldiUtterances = kaldiUtterances
+            inputOptions.allowCommands = allowCommands
+            inputOptions.commandTimeout = commandTimeout
+            inputOptions.maxOvershoot = maxOvershoot
+            options.input = inputOptions.isDefault ? nil : inputOptions
             return options
         }
 
@@ -114,6 +137,8 @@ extension VADPrep {
                 throw ExitCode(1)
             }
             terminal.endProgress()
+            var warned = Set<String>()  // the cuts of one recording repeat its warnings
+            for warning in report.warnings where warned.insert(warning).inserted { Terminal.warn("vadprep extract: warning: \(warning)") }
             let wall = Date().timeIntervalSince(started)
             let index = report.index
             if !output.quiet {
@@ -122,8 +147,9 @@ extension VADPrep {
                     ? String(format: ", %.1f %% speech", 100 * Double(index.statistics.speechFrames) / Double(index.statistics.labelledFrames)) : ""
                 let bytes = index.shards.reduce(0) { $0 + $1.bytes }
                 let part = self.part.map { " (part \($0))" } ?? ""
-                print(String(format: "extracted %d of %d files%@: %.3f h of audio, %d frames%@ in %.2f s (%.0f× real time) -> %@ (%d shard%@, %@)",
-                             index.utterances.count, report.files, part, hours, index.statistics.frames, speech, wall,
+                let cut = report.regionsCut > 0 ? ", \(report.regionsCut) label region\(report.regionsCut == 1 ? "" : "s") cut at the end of the audio" : ""
+                print(String(format: "extracted %d of %d files%@: %.3f h of audio, %d frames%@%@ in %.2f s (%.0f× real time) -> %@ (%d shard%@, %@)",
+                             index.utterances.count, report.files, part, hours, index.statistics.frames, speech, cut, wall,
                              report.audioSeconds / max(wall, 1e-9), out, index.shards.count,
                              index.shards.count == 1 ? "" : "s", formatBytes(bytes)))
             }
@@ -141,6 +167,9 @@ extension VADPrep {
         }
     }
 }
+
+extension InputKind: ExpressibleByArgument {}
+extension KaldiUtterances: ExpressibleByArgument {}
 
 private func list(_ text: String) -> [String] {
     text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }

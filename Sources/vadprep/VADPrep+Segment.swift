@@ -59,7 +59,7 @@ extension VADPrep {
         @Option(help: "File listing the utterance ids of the validation set, one per line.")
         var validList: String?
 
-        @Option(help: "What stays together in the split: utterance or directory.")
+        @Option(help: "What stays together in the split: utterance, directory or speaker (from utt2spk).")
         var splitBy: SplitOptions.Grouping = .utterance
 
         @OptionGroup(title: "Output")

@@ -95,19 +95,39 @@ import VADPipeline
         #expect(labels == [1, 1, 0, 0, 0, 0, 0, 0, 0, 0])
     }
 
-    /// A segment may end up to one frame shift past the audio; further is an error.
+    /// The overshoot rule (Kaldi's `--max-overshoot`): a segment may end past
+    /// the audio by at most the allowed seconds; it is then cut at the end and
+    /// counted (unless it is within half a frame shift: rounding); further is an
+    /// error naming the line.
     @Test func segmentsPastTheEnd() throws {
-        let slightly = [LabeledSegment(start: 0.09, end: 0.11, label: "", line: 3)]
-        let labels = try FrameLabeler.labels(.segments(slightly), grid: grid, frameCount: 10, samples: 1600,
-                                             policy: LabelPolicy(), path: "x.txt")
-        #expect(labels == [0, 0, 0, 0, 0, 0, 0, 0, 0, 1])
-        let beyond = [LabeledSegment(start: 0.05, end: 0.2, label: "", line: 3)]
-        do {
+        var cut = 0
+        let rounding = [LabeledSegment(start: 0.09, end: 0.104, label: "", line: 2)]
+        let roundingLabels = try FrameLabeler.labels(.segments(rounding), grid: grid, frameCount: 10, samples: 1600,
+                                                     policy: LabelPolicy(), maxOvershoot: 0.5, path: "x.txt", regionsCut: &cut)
+        #expect(roundingLabels == [0, 0, 0, 0, 0, 0, 0, 0, 0, 1])
+        #expect(cut == 0)
+        // 0.3 s past the end of 0.1 s of audio: cut and counted.
+        let within = [LabeledSegment(start: 0.05, end: 0.4, label: "", line: 3), LabeledSegment(start: 0.0, end: 0.02, label: "", line: 4)]
+        let labels = try FrameLabeler.labels(.segments(within), grid: grid, frameCount: 10, samples: 1600,
+                                             policy: LabelPolicy(), maxOvershoot: 0.5, path: "x.txt", regionsCut: &cut)
+        #expect(labels == [1, 1, 0, 0, 0, 1, 1, 1, 1, 1])
+        #expect(cut == 1)
+        // 0.7 s past the end: an error, with the default 0.5 s as with an explicit one.
+        let beyond = [LabeledSegment(start: 0.05, end: 0.8, label: "", line: 3)]
+        #expect(throws: InputError("x.txt", line: 3, "segment 0.05-0.8 s ends after the audio (0.1 s)")) {
             _ = try FrameLabeler.labels(.segments(beyond), grid: grid, frameCount: 10, samples: 1600, policy: LabelPolicy(), path: "x.txt")
-            Issue.record("accepted a segment past the end")
-        } catch {
-            #expect("\(error)" == "x.txt:3: segment 0.05-0.2 s ends after the audio (0.1 s)")
         }
+        // A smaller allowance refuses what the default accepts.
+        #expect(throws: InputError("x.txt", line: 3, "segment 0.05-0.4 s ends after the audio (0.1 s)")) {
+            _ = try FrameLabeler.labels(.segments(within), grid: grid, frameCount: 10, samples: 1600, policy: LabelPolicy(),
+                                        maxOvershoot: 0.2, path: "x.txt")
+        }
+        // An infinite end (Kaldi's -1) runs to the end of the audio, uncounted.
+        var uncounted = 0
+        let open = [LabeledSegment(start: 0.07, end: .infinity, label: "", line: 1)]
+        #expect(try FrameLabeler.labels(.segments(open), grid: grid, frameCount: 10, samples: 1600, policy: LabelPolicy(),
+                                        maxOvershoot: 0.5, path: "x", regionsCut: &uncounted) == [0, 0, 0, 0, 0, 0, 0, 1, 1, 1])
+        #expect(uncounted == 0)
     }
 
     @Test func frameCountMismatch() {

@@ -42,7 +42,7 @@ import _VADTestSupport
             "negative-start.wav": "\(path("negative-start.lab")):2: start time -0.1 is negative",
             "not-utf8.wav": "\(path("not-utf8.lab")): label file is not UTF-8 text",
             "one-field.wav": "\(path("one-field.lab")):1: expected \"start end [label]\", found \"0.1\"",
-            "past-the-end.wav": "\(path("past-the-end.lab")):2: segment 0.3-0.9 s ends after the audio (0.5 s)",
+            "past-the-end.wav": "\(path("past-the-end.lab")):2: segment 0.3-1.2 s ends after the audio (0.5 s)",
             "rttm-negative.wav": "\(path("rttm-negative.rttm")):1: duration -0.2 is negative",
             "rttm-other-file.wav": "\(path("rttm-other-file.rttm")): has no SPEAKER lines for \"rttm-other-file\" (it names somebody-else)",
             "rttm-short-line.wav": "\(path("rttm-short-line.rttm")):1: expected an RTTM line \"TYPE FILE CHANNEL START DURATION ...\", found \"SPEAKER rttm-short-line 1 0.1\"",

@@ -45,6 +45,23 @@ public enum AudioDecoder {
         do { file = try SoundFile(path: path) } catch {
             throw InputError(path, "cannot read audio: \(error.message)")
         }
+        return try decode(file, name: path, options: options, sink: sink)
+    }
+
+    /// Decodes audio held in memory (a command's output) exactly as the same
+    /// bytes in a file; `name` stands for it in error messages.
+    public static func decode(bytes: [UInt8], name: String, options: AudioOptions,
+                              sink: (UnsafeBufferPointer<Float>) throws -> Void) throws -> (Source, samples: Int) {
+        if bytes.isEmpty { throw InputError(name, "is empty (0 bytes)") }
+        let file: SoundFile
+        do { file = try SoundFile(bytes: bytes, name: name) } catch {
+            throw InputError(name, "cannot read audio: \(error.message)")
+        }
+        return try decode(file, name: name, options: options, sink: sink)
+    }
+
+    private static func decode(_ file: SoundFile, name path: String, options: AudioOptions,
+                               sink: (UnsafeBufferPointer<Float>) throws -> Void) throws -> (Source, samples: Int) {
         let info = file.info
         let source = Source(sampleRate: info.sampleRate, channels: info.channels, frames: info.frames,
                             container: info.container, encoding: info.encoding)

@@ -43,6 +43,23 @@ public enum CorpusPartition {
         return Double(file.info.frames) / Double(file.info.sampleRate)
     }
 
+    /// Duration of an item without decoding it: a cut's own length when it
+    /// states its end, else the duration its input states (Kaldi's
+    /// `reco2dur`), else the header of its file; 0 for a command's output,
+    /// which is not run just to weigh it.
+    public static func estimatedSeconds(_ item: CorpusItem) -> Double {
+        if let cut = item.cut, let end = cut.end { return max(0, end - cut.start) }
+        let whole: Double
+        if let stated = item.statedSeconds {
+            whole = stated.seconds
+        } else if case .file(let path) = item.audio {
+            whole = headerSeconds(path)
+        } else {
+            whole = 0
+        }
+        return max(0, whole - (item.cut?.start ?? 0))
+    }
+
     /// The part (0..<count) of each of `seconds` (durations in listing order).
     /// When no duration is known, every file weighs the same.
     public static func assign(seconds: [Double], count: Int) -> [Int] {
@@ -58,7 +75,7 @@ public enum CorpusPartition {
 
     /// The items of `part`, in listing order, and each part's seconds of audio.
     public static func select(_ items: [CorpusItem], part: CorpusPart,
-                              seconds: (CorpusItem) -> Double = { headerSeconds($0.path) }) -> (items: [CorpusItem], partSeconds: [Double]) {
+                              seconds: (CorpusItem) -> Double = estimatedSeconds) -> (items: [CorpusItem], partSeconds: [Double]) {
         let durations = items.map(seconds)
         let parts = assign(seconds: durations, count: part.count)
         var partSeconds = Array(repeating: 0.0, count: part.count)

@@ -13,6 +13,8 @@ final class DatasetWriter {
     let options: ExtractOptions
     let rawLayout: RawFrameLayout?
     let part: PartInfo?
+    /// How the input was read, for the index (nil for the directory layout).
+    var input: InputRecord?
     private var shard: ShardWriter?
     private var shardIDs: [String] = []
     private var frameOffset: Int64 = 0
@@ -72,6 +74,8 @@ final class DatasetWriter {
             durationSeconds: options.mfcc.frame.grid.seconds(samples: utterance.samples),
             speechFraction: labelled ? Double(utterance.statistics.speechFrames) / Double(utterance.frames) : nil,
             sourceSampleRate: utterance.source.sampleRate, sourceChannels: utterance.source.channels))
+        utterances[utterances.count - 1].speaker = utterance.item.speaker
+        utterances[utterances.count - 1].regionsCut = utterance.regionsCut > 0 ? utterance.regionsCut : nil
         shardIDs.append(utterance.item.id)
         shardFrames += utterance.frames
         statistics.add(utterance.statistics)
@@ -87,6 +91,7 @@ final class DatasetWriter {
             sampleRate: options.audio.sampleRate, rawFrames: rawLayout, statistics: statistics,
             shards: shards, utterances: utterances, failures: failures)
         index.part = part
+        index.input = input
         try index.write(to: directory)
         return index
     }

@@ -43,6 +43,8 @@ public struct ExtractOptions: Codable, Equatable, Sendable {
     /// Store raw-waveform frames too; nil leaves them out.
     public var rawFrames: RawFrameOptions?
     public var labels = LabelOptions()
+    /// How the input is read; nil: the defaults (kept out of the index then).
+    public var input: InputOptions?
     /// Target shard size in bytes; a shard is closed once it reaches it, so it
     /// exceeds the target by at most one utterance.
     public var shardSizeBytes = 256 << 20
@@ -73,6 +75,7 @@ public struct ExtractOptions: Codable, Equatable, Sendable {
         if cmvn.window < 1 || cmvn.minWindow < 1 { out.append("--cmvn-window and --cmvn-min-window must be at least 1") }
         if let raw = rawFrames, !(raw.lengthMs > 0) { out.append("--raw-frame-length must be positive") }
         if shardSizeBytes < 1 { out.append("--shard-size must be positive") }
+        out += input?.problems() ?? []
         return out
     }
 

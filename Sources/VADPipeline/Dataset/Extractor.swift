@@ -14,7 +14,11 @@ public struct ExtractReport: Sendable {
     public var index: DatasetIndex
     /// Recordings found in the corpus.
     public var files: Int
+    /// Problems that did not stop a recording (e.g. a stated duration that is off).
+    public var warnings: [String] = []
     public var failures: [FailureRecord] { index.failures }
+    /// Label regions cut at the end of the audio (within --max-overshoot).
+    public var regionsCut: Int { index.utterances.reduce(0) { $0 + ($1.regionsCut ?? 0) } }
     public var audioSeconds: Double { index.utterances.reduce(0) { $0 + $1.durationSeconds } }
 }
 
@@ -54,7 +58,8 @@ public enum Extractor {
                            resume: Bool = false, part: CorpusPart? = nil, shouldStop: @escaping () -> Bool = { false },
                            progress: @escaping (ExtractProgress) -> Void = { _ in }) throws -> ExtractReport {
         if let problem = options.problems().first { throw PipelineError(problem) }
-        let listing = try Corpus.scan(corpus)
+        let source = try CorpusSource.open(corpus, options: options)
+        let listing = source.items
         guard !listing.isEmpty else {
             throw PipelineError("\(corpus): no audio files found (looked for \(Corpus.audioExtensions.sorted().prefix(6).joined(separator: ", ")), …)")
         }
@@ -66,7 +71,7 @@ public enum Extractor {
             }
             partInfo = PartInfo(index: part.index, count: part.count, corpusFiles: listing.count, corpusDigest: Corpus.digest(listing))
         }
-        let labels = try LabelResolver(corpus: corpus, options: options.labels)
+        let labels = source.labels
         _ = try UtteranceProcessor(options: options, labels: labels)  // fail fast on impossible feature options
         let header = ExtractJournalHeader(options: options.jsonValue(), corpus: items, part: part)
         var journal: ExtractJournal
@@ -83,6 +88,8 @@ public enum Extractor {
         let writer = DatasetWriter(directory: output, options: options,
                                    rawLayout: options.rawFrames.map { UtteranceProcessor.layout($0, grid: options.mfcc.frame.grid) },
                                    part: partInfo, continuing: journal.entries)
+        writer.input = source.record
+        var warnings: [String] = []
         let first = journal.entries.last?.nextItem ?? 0
         var failures = journal.entries.flatMap(\.failures)
         var failuresJournalled = failures.count
@@ -128,6 +135,7 @@ public enum Extractor {
                     }
                     let labelSource = utterance.labelSource.map { $0.hasPrefix(prefix) ? String($0.dropFirst(prefix.count)) : $0 }
                     try writer.add(utterance, labelSource: labelSource)
+                    warnings += utterance.warnings
                     seconds += Double(utterance.samples) / Double(options.audio.sampleRate)
                 case .failure(let error):
                     failures.append(FailureRecord(source: items[index].relativePath, error: error.description))
@@ -143,7 +151,7 @@ public enum Extractor {
             }
             let index = try writer.finish(failures: failures)
             FileSystem.remove("\(output)/\(ExtractJournal.fileName)")
-            return ExtractReport(index: index, files: items.count)
+            return ExtractReport(index: index, files: items.count, warnings: warnings)
         } catch let error as FileError {
             queue.cancel()
             writer.abandonOpenShard()

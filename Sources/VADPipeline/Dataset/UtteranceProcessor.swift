@@ -17,6 +17,11 @@ public struct ProcessedUtterance: Sendable {
     public var source: AudioDecoder.Source
     /// Sums over this utterance's frames.
     public var statistics: FeatureStatistics
+    /// Label regions (and the utterance's cut) that ran past the end of the
+    /// audio within the allowed overshoot and were cut there.
+    public var regionsCut = 0
+    /// Things worth telling the user that did not stop the utterance.
+    public var warnings: [String] = []
 }
 
 /// Turns one recording into features, labels and (optionally) its padded
@@ -43,9 +48,65 @@ public final class UtteranceProcessor {
         return RawFrameLayout(length: length, hop: grid.shift, first: start0 + padding, leftPadding: padding)
     }
 
+    /// The labels of `item` and where they came from: its own regions, or the
+    /// resolver's (for a cut, the recording's, moved onto the cut's timeline).
+    func labels(of item: CorpusItem) throws(InputError) -> (RecordingLabels, source: String)? {
+        if let regions = item.regions { return (.segments(regions.segments), regions.file) }
+        guard let cut = item.cut else { return try labels.labels(for: item) }
+        var recording = item
+        recording.id = item.recording
+        guard let (found, source) = try labels.labels(for: recording) else { return nil }
+        guard case .segments(let segments) = found else {
+            throw InputError(source, "frame labels cannot be cut to segment \"\(item.id)\" (\(cut.file):\(cut.line)); give segment or RTTM labels")
+        }
+        let end = cut.end ?? .infinity
+        let moved = segments.compactMap { segment -> LabeledSegment? in
+            guard segment.end > cut.start, segment.start < end else { return nil }
+            var inside = segment
+            inside.start = max(segment.start, cut.start) - cut.start
+            // A region running on past the cut's end is part of the recording, not an overshoot.
+            inside.end = segment.end >= end ? .infinity : segment.end - cut.start
+            return inside
+        }
+        return (.segments(moved), source)
+    }
+
+    /// Decodes the audio of `item`, from its file or from its command's output.
+    func decode(_ item: CorpusItem, sink: (UnsafeBufferPointer<Float>) throws -> Void) throws -> (AudioDecoder.Source, samples: Int) {
+        switch item.audio {
+        case .file(let path):
+            return try AudioDecoder.decode(path: path, options: options.audio, sink: sink)
+        case .command(let command, let file, let line):
+            let timeout = (options.input ?? InputOptions()).commandTimeout
+            func failure(_ message: String, stderr: [UInt8] = []) -> InputError {
+                let said = String(decoding: stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                return InputError(file, line: line, "recording \"\(item.recording)\": \(message)" + (said.isEmpty ? "" : "; it said: \(said)"))
+            }
+            let output: AudioCommand.Output
+            switch AudioCommand.run(command, timeout: timeout) {
+            case .success(let done): output = done
+            case .failure(let error): throw failure("command \"\(command)\" could not run: \(error)")
+            }
+            if output.timedOut {
+                throw failure("command \"\(command)\" did not finish within \(format(timeout)) s and was killed", stderr: output.stderr)
+            }
+            if let signal = output.signal { throw failure("command \"\(command)\" was killed by signal \(signal)", stderr: output.stderr) }
+            if let status = output.status, status != 0 {
+                throw failure("command \"\(command)\" failed with exit status \(status)", stderr: output.stderr)
+            }
+            if output.stdout.isEmpty { throw failure("command \"\(command)\" gave no audio", stderr: output.stderr) }
+            do {
+                return try AudioDecoder.decode(bytes: output.stdout, name: "output", options: options.audio, sink: sink)
+            } catch let error as InputError {
+                throw failure("the output of command \"\(command)\": \(error.message)", stderr: output.stderr)
+            }
+        }
+    }
+
     public func process(_ item: CorpusItem) throws -> ProcessedUtterance {
-        let found = try labels.labels(for: item)
+        let found = try labels(of: item)
         let grid = options.mfcc.frame.grid
+        let maxOvershoot = (options.input ?? InputOptions()).maxOvershoot
         let dimension = options.mfcc.numCeps
         var framer = StreamingFramer(grid: grid)
         var features: [Float] = []
@@ -73,9 +134,37 @@ public final class UtteranceProcessor {
             waiting += 1
             if waiting == batch { flush() }
         }
-        let (source, samples) = try AudioDecoder.decode(path: item.path, options: options.audio) { block in
-            waveform?.append(contentsOf: block)
-            framer.accept(block, emit: emit)
+        // A cut keeps samples [first, last) of the decoded recording.
+        let first = item.cut.map { grid.sampleBoundary(seconds: $0.start) } ?? 0
+        let last = item.cut?.end.map { grid.sampleBoundary(seconds: $0) } ?? Int.max
+        var position = 0
+        let (source, decoded) = try decode(item) { block in
+            let from = min(max(first - position, 0), block.count), to = min(max(last - position, 0), block.count)
+            position += block.count
+            guard from < to else { return }
+            let kept = UnsafeBufferPointer(rebasing: block[from..<to])
+            waveform?.append(contentsOf: kept)
+            framer.accept(kept, emit: emit)
+        }
+        var samples = decoded
+        var regionsCut = 0
+        if let cut = item.cut {
+            let recordingSeconds = grid.seconds(samples: decoded)
+            guard first < decoded else {
+                throw InputError(cut.file, line: cut.line, "segment \"\(item.id)\" starts at \(format(cut.start)) s, after the end of recording \"\(item.recording)\" (\(format(recordingSeconds)) s)")
+            }
+            if last != Int.max && last > decoded {
+                if last > decoded + grid.sampleBoundary(seconds: maxOvershoot) {
+                    throw InputError(cut.file, line: cut.line, "segment \"\(item.id)\" ends at \(format(cut.end ?? 0)) s, more than --max-overshoot \(format(maxOvershoot)) s after the end of recording \"\(item.recording)\" (\(format(recordingSeconds)) s)")
+                }
+                if last > decoded + grid.shift / 2 { regionsCut += 1 }
+            }
+            samples = min(last, decoded) - first
+        }
+        var warnings: [String] = []
+        if let stated = item.statedSeconds,
+           abs(grid.sampleBoundary(seconds: stated.seconds) - decoded) > grid.shift {
+            warnings.append("\(stated.file):\(stated.line): recording \"\(item.recording)\" lasts \(format(grid.seconds(samples: decoded))) s, not the \(format(stated.seconds)) s stated")
         }
         let frames = framer.finish(emit: emit)
         flush()
@@ -97,7 +186,8 @@ public final class UtteranceProcessor {
         let frameLabels: [UInt8]
         if let (recordingLabels, labelPath) = found {
             frameLabels = try FrameLabeler.labels(recordingLabels, grid: grid, frameCount: frames, samples: samples,
-                                                  policy: options.labels.policy, path: labelPath)
+                                                  policy: options.labels.policy, maxOvershoot: maxOvershoot, path: labelPath,
+                                                  regionsCut: &regionsCut)
         } else {
             frameLabels = [UInt8](repeating: FrameLabel.unknown, count: frames)
         }
@@ -106,8 +196,15 @@ public final class UtteranceProcessor {
         }
         return ProcessedUtterance(item: item, labelSource: found?.source, features: features, labels: frameLabels,
                                   waveform: waveform, frames: frames, samples: samples, source: source,
-                                  statistics: statistics)
+                                  statistics: statistics, regionsCut: regionsCut, warnings: warnings)
     }
+}
+
+/// Seconds as short text: "2", "0.5", "1.25".
+private func format(_ seconds: Double) -> String {
+    var text = String(seconds)
+    if text.hasSuffix(".0") { text.removeLast(2) }
+    return text
 }
 
 /// FNV-1a, 64-bit, of a string's UTF-8 bytes: a stable per-utterance seed.

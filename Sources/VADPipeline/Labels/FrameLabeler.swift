@@ -23,11 +23,27 @@ public struct LabelPolicy: Codable, Equatable, Sendable {
 /// Turns what a label file says into one label per frame on a `FrameGrid`:
 /// frame i is speech when its centre lies in a speech segment `[start, end)`.
 public enum FrameLabeler {
+    /// The overshoot allowed by default, in seconds (Kaldi's
+    /// `extract-segments --max-overshoot`).
+    public static let defaultMaxOvershoot = 0.5
+
     /// Labels for `frameCount` frames of a recording lasting `samples` samples.
-    /// A segment may end past the audio by at most one frame shift (rounding in
-    /// the tool that wrote it); anything further is an error naming the line.
+    /// A segment may end past the audio by at most `maxOvershoot` seconds: it
+    /// is then cut at the end (and counted in `regionsCut` when it ends more
+    /// than half a frame shift after the audio, further than rounding in the
+    /// tool that wrote it); anything further is an error naming the line. A
+    /// segment whose end is infinite runs to the end of the audio.
     public static func labels(_ labels: RecordingLabels, grid: FrameGrid, frameCount: Int, samples: Int,
-                              policy: LabelPolicy, path: String) throws(InputError) -> [UInt8] {
+                              policy: LabelPolicy, maxOvershoot: Double = defaultMaxOvershoot,
+                              path: String) throws(InputError) -> [UInt8] {
+        var cut = 0
+        return try self.labels(labels, grid: grid, frameCount: frameCount, samples: samples, policy: policy,
+                               maxOvershoot: maxOvershoot, path: path, regionsCut: &cut)
+    }
+
+    public static func labels(_ labels: RecordingLabels, grid: FrameGrid, frameCount: Int, samples: Int,
+                              policy: LabelPolicy, maxOvershoot: Double, path: String,
+                              regionsCut: inout Int) throws(InputError) -> [UInt8] {
         switch labels {
         case .frames(let values, let lines):
             guard values.count == frameCount else {
@@ -38,14 +54,22 @@ public enum FrameLabeler {
             return values
         case .segments(let segments):
             var out = [UInt8](repeating: FrameLabel.nonSpeech, count: frameCount)
-            let limit = samples + grid.shift
+            let limit = samples + max(grid.sampleBoundary(seconds: maxOvershoot), 0)
+            let rounding = samples + grid.shift / 2
             for segment in segments {
-                if grid.sampleBoundary(seconds: segment.end) > limit {
-                    throw InputError(path, line: segment.line,
-                                     "segment \(format(segment.start))-\(format(segment.end)) s ends after the audio (\(format(grid.seconds(samples: samples))) s)")
+                var end = segment.end
+                if end.isFinite {
+                    let boundary = grid.sampleBoundary(seconds: end)
+                    if boundary > limit {
+                        throw InputError(path, line: segment.line,
+                                         "segment \(format(segment.start))-\(format(segment.end)) s ends after the audio (\(format(grid.seconds(samples: samples))) s)")
+                    }
+                    if boundary > rounding { regionsCut += 1 }
+                } else {
+                    end = grid.seconds(samples: samples)
                 }
                 guard policy.isSpeech(segment.label) else { continue }
-                for frame in grid.frames(centredIn: segment.start, segment.end, frameCount: frameCount) {
+                for frame in grid.frames(centredIn: segment.start, min(end, grid.seconds(samples: samples)), frameCount: frameCount) {
                     out[frame] = FrameLabel.speech
                 }
             }

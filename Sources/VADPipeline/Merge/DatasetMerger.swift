@@ -52,11 +52,12 @@ public enum DatasetMerger {
                 statistics.add(index.statistics)
             }
             let first = parts[0].index
-            let merged = DatasetIndex(kind: first.kind, vadprepVersion: first.vadprepVersion, options: first.options,
+            var merged = DatasetIndex(kind: first.kind, vadprepVersion: first.vadprepVersion, options: first.options,
                                       featureDim: first.featureDim, featureNames: first.featureNames,
                                       frameShiftSeconds: first.frameShiftSeconds, sampleRate: first.sampleRate,
                                       rawFrames: first.rawFrames, statistics: statistics, shards: shards,
                                       utterances: utterances, failures: failures)
+            merged.input = first.input
             try merged.write(to: output)
             return merged
         } catch {

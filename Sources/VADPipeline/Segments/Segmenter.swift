@@ -31,7 +31,7 @@ public enum Segmenter {
 
         var sides: [(String?, [Int])] = [(nil, Array(ids.indices))]
         if split.isSplit {
-            let (train, valid) = Splitter.split(ids: ids, options: split, seed: options.seed)
+            let (train, valid) = try Splitter.split(ids: ids, speakers: dataset.index.utterances.map(\.speaker), options: split, seed: options.seed)
             sides = [("train", train), ("valid", valid)]
             if !resume { try OutputDirectory.prepare(output, force: force, ownedSubdirectories: ["train", "valid"], resumable: true) }
         }

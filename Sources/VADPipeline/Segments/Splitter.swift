@@ -10,6 +10,9 @@ public struct SplitOptions: Codable, Equatable, Sendable {
         /// Utterances in the same directory of the corpus (a speaker or a source,
         /// in the usual corpus layouts) stay together.
         case directory
+        /// Utterances of the same speaker (as the index records it, from
+        /// Kaldi's `utt2spk`) stay together.
+        case speaker
     }
 
     /// Fraction of utterances for `valid` (`--split valid=0.12`).
@@ -31,13 +34,32 @@ public enum Splitter {
     /// (seed, group) and taken for `valid` until it holds the asked number of
     /// utterances, so the split depends only on the ids and the seed.
     public static func split(ids: [String], options: SplitOptions, seed: UInt64) -> (train: [Int], valid: [Int]) {
+        split(ids: ids, groups: ids.map { group(of: $0, options.grouping) }, options: options, seed: seed)
+    }
+
+    /// The same, with each utterance's speaker (nil when the index records
+    /// none), for `--split-by speaker`; every utterance must then have one.
+    public static func split(ids: [String], speakers: [String?], options: SplitOptions,
+                             seed: UInt64) throws(PipelineError) -> (train: [Int], valid: [Int]) {
+        guard options.grouping == .speaker, options.validIDs == nil else { return split(ids: ids, options: options, seed: seed) }
+        var groups: [String] = []
+        for (id, speaker) in zip(ids, speakers + Array(repeating: nil, count: max(0, ids.count - speakers.count))) {
+            guard let speaker else {
+                throw PipelineError("--split-by speaker: utterance \"\(id)\" has no speaker in the dataset (speakers come from utt2spk or spk2utt of a Kaldi data directory)")
+            }
+            groups.append(speaker)
+        }
+        return split(ids: ids, groups: groups, options: options, seed: seed)
+    }
+
+    private static func split(ids: [String], groups groupOf: [String], options: SplitOptions, seed: UInt64) -> (train: [Int], valid: [Int]) {
         if let listed = options.validIDs {
             let valid = Set(listed)
             return (ids.indices.filter { !valid.contains(ids[$0]) }, ids.indices.filter { valid.contains(ids[$0]) })
         }
         let wanted = options.validCount ?? Int((Double(ids.count) * (options.validFraction ?? 0)).rounded())
         var groups: [String: [Int]] = [:]
-        for (index, id) in ids.enumerated() { groups[group(of: id, options.grouping), default: []].append(index) }
+        for index in ids.indices { groups[groupOf[index], default: []].append(index) }
         let order = groups.keys.sorted { a, b in
             let (ha, hb) = (SegmentPlanner.randomNumber(seed: seed, id: a, epoch: -1), SegmentPlanner.randomNumber(seed: seed, id: b, epoch: -1))
             return ha != hb ? ha < hb : a.utf8.lexicographicallyPrecedes(b.utf8)
@@ -51,6 +73,7 @@ public enum Splitter {
         switch grouping {
         case .utterance: return id
         case .directory: return (id as NSString).deletingLastPathComponent
+        case .speaker: return id  // without speakers, each utterance is its own group
         }
     }
 
