@@ -66,7 +66,7 @@ public enum Extractor {
             }
             partInfo = PartInfo(index: part.index, count: part.count, corpusFiles: listing.count, corpusDigest: Corpus.digest(listing))
         }
-        let labels = try LabelResolver(corpus: corpus, options: options.labels)
+        let labels = try LabelResolver(corpus: corpus, options: options.labels, recordings: listing)
         _ = try UtteranceProcessor(options: options, labels: labels)  // fail fast on impossible feature options
         let header = ExtractJournalHeader(options: options.jsonValue(), corpus: items, part: part)
         var journal: ExtractJournal
