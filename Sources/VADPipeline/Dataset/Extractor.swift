@@ -68,7 +68,7 @@ public enum Extractor {
         }
         let labels = try LabelResolver(corpus: corpus, options: options.labels, recordings: listing)
         _ = try UtteranceProcessor(options: options, labels: labels)  // fail fast on impossible feature options
-        let header = ExtractJournalHeader(options: options.jsonValue(), corpus: items, part: part)
+        let header = ExtractJournalHeader(options: try options.jsonValue(), corpus: items, part: part)
         var journal: ExtractJournal
         if resume, let continued = try resumable(output, header: header, part: partInfo) {
             if case .finished(let index) = continued { return ExtractReport(index: index, files: items.count) }
