@@ -90,18 +90,22 @@ public enum Segmenter {
         let metadata = try layout.metadata(source: source, options: options)
         let finished = Dictionary(uniqueKeysWithValues: journal.entries.map { ($0.number, $0.shard) })
         let results = OrderedWork<Result<WrittenShard, Error>>(count: shards.count, window: max(shards.count, 1))
-        for _ in 0..<max(1, min(jobs, shards.count)) {
-            Thread {
-                while let number = results.claim() {
-                    if let done = finished[number] {  // written by an interrupted run, checked when resuming
-                        results.deliver(number, .success(WrittenShard(file: done.file, bytes: done.bytes, sha256: done.sha256)))
-                        continue
-                    }
-                    let name = "shard-" + String(number).leftPadded(to: 5) + ".safetensors"
-                    results.deliver(number, Result { try layout.write(plans[ranges[number]], from: dataset, directory: directory,
-                                                                      fileName: name, metadata: metadata) })
+        let workers = Workers(count: max(1, min(jobs, shards.count))) { _ in
+            while let number = results.claim() {
+                if let done = finished[number] {  // written by an interrupted run, checked when resuming
+                    results.deliver(number, .success(WrittenShard(file: done.file, bytes: done.bytes, sha256: done.sha256)))
+                    continue
                 }
-            }.start()
+                let name = "shard-" + String(number).leftPadded(to: 5) + ".safetensors"
+                results.deliver(number, Result { try layout.write(plans[ranges[number]], from: dataset, directory: directory,
+                                                                  fileName: name, metadata: metadata) })
+            }
+        }
+        // However this returns or throws, no worker is left writing a shard:
+        // the queue stops handing out shards and the workers are waited for.
+        defer {
+            results.cancel()
+            workers.join()
         }
         var records: [ShardRecord] = []
         var rows: [UtteranceRecord] = []
