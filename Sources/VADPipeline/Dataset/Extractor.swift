@@ -70,11 +70,12 @@ public enum Extractor {
         _ = try UtteranceProcessor(options: options, labels: labels)  // fail fast on impossible feature options
         let header = ExtractJournalHeader(options: try options.jsonValue(), corpus: items, part: part)
         var journal: ExtractJournal
-        if resume, let continued = try resumable(output, header: header, part: partInfo) {
-            if case .finished(let index) = continued { return ExtractReport(index: index, files: items.count) }
-            guard case .unfinished(let found) = continued else { fatalError() }
+        switch resume ? try resumable(output, header: header, part: partInfo) : nil {
+        case .finished(let index)?:
+            return ExtractReport(index: index, files: items.count)
+        case .unfinished(let found)?:
             journal = found
-        } else {
+        case nil:
             try OutputDirectory.prepare(output, force: force, resumable: true)
             journal = ExtractJournal(header: header)
         }
