@@ -11,8 +11,8 @@ import Foundation
 final class Workers: Sendable {
     private let finished = DispatchGroup()
 
-    /// Starts the threads. `stackSize` is generous: the feature code keeps
-    /// frame buffers on the stack.
+    /// Starts the threads, each with a stack of `stackSize` bytes (8 MiB, as
+    /// a main thread has; a spawned thread's default is much smaller).
     init(count: Int, stackSize: Int = 8 << 20, _ body: @escaping @Sendable (_ worker: Int) -> Void) {
         for worker in 0..<count {
             finished.enter()
