@@ -1,4 +1,5 @@
 import CSHA256
+import Foundation
 
 /// SHA-256 (FIPS 180-4), streaming.
 ///
@@ -8,6 +9,8 @@ import CSHA256
 ///
 /// On x86 processors with the SHA extensions the compression function runs
 /// in C (`CSHA256`, about ten times faster); elsewhere in portable Swift.
+/// `VADPREP_SHA256=portable` in the environment forces portable Swift
+/// everywhere, so that machines with the extensions can test that path too.
 public struct SHA256: Sendable {
     /// Which compression function runs.
     public enum Implementation: Sendable, CaseIterable {
@@ -25,6 +28,28 @@ public struct SHA256: Sendable {
     /// The fastest implementation this processor runs.
     public static var fastest: Implementation { hasSHAExtensions ? .shaExtensions : .portable }
 
+    /// The environment variable that chooses the implementation `init()` uses.
+    public static let environmentVariable = "VADPREP_SHA256"
+
+    /// What `init()` uses: `fastest`, unless `VADPREP_SHA256` says `portable`
+    /// (read once, when first needed).
+    public static let `default`: Implementation =
+        implementation(environment: ProcessInfo.processInfo.environment[environmentVariable])
+
+    /// The implementation the value `setting` of `VADPREP_SHA256` asks for:
+    /// `portable` for portable Swift; unset or empty for the fastest. Both give
+    /// the same digests, so another value only earns a warning (on stderr)
+    /// and the fastest.
+    static func implementation(environment setting: String?) -> Implementation {
+        switch setting {
+        case nil, "": return fastest
+        case "portable": return .portable
+        case let other?:
+            FileHandle.standardError.write(Data("warning: \(environmentVariable)=\(other) is not \"portable\"; using the fastest SHA-256\n".utf8))
+            return fastest
+        }
+    }
+
     private let implementation: Implementation
     private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
         (0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19)
@@ -32,8 +57,9 @@ public struct SHA256: Sendable {
     private var blockFill = 0
     private var totalBytes: UInt64 = 0
 
-    /// A hash using the fastest implementation available.
-    public init() { implementation = SHA256.fastest }
+    /// A hash using `SHA256.default`: the fastest implementation available,
+    /// or portable Swift when `VADPREP_SHA256=portable`.
+    public init() { implementation = SHA256.default }
 
     /// A hash using `implementation`, which must be available.
     public init(implementation: Implementation) {

@@ -43,8 +43,8 @@ extension VADPrep {
                 let result = try Evaluator.evaluate(model.network, on: data)
                 let metrics = result.scorer.metrics(threshold: threshold)
                 if json {
-                    var value = JSONValue(encoding: metrics)
-                    if case .object(var members) = value { members["loss"] = .number(result.loss); value = .object(members) }
+                    var value = try JSONValue(encoding: metrics)
+                    if case .object(var members) = value { members["loss"] = JSONNumber(result.loss).map(JSONValue.number) ?? .null; value = .object(members) }
                     print(value.compactJSON())
                 } else {
                     print(String(format: "%@ on %@: loss %.4f over %d frames", path, dataset, result.loss, result.frames))

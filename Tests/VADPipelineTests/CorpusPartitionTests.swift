@@ -19,12 +19,30 @@ import Testing
         }
     }
 
-    /// The same listing and durations always give the same parts; the
-    /// assignment is a pure function of them.
-    @Test func deterministic() {
+    /// Each recording goes to the part where the middle of its span on the
+    /// cumulative duration axis falls: floor(N * (before + d / 2) / total).
+    /// Expected values worked out by hand from that rule.
+    @Test func middleOfSpanRule() {
+        // Total 57.75 s; middles 1.75, 3.5, 9.5, 19.125, 23.25, 24.25, 25.25,
+        // 41.25, 56.75 against part edges 19.25 and 38.5.
+        #expect(CorpusPartition.assign(seconds: [3.5, 0, 12, 7.25, 1, 1, 1, 30, 2], count: 3) == [0, 0, 0, 0, 1, 1, 1, 2, 2])
+        // A long first recording pulls the edge: middles 2.5, 5.5, 6.5, 7.5 of 8 s, edge 4.
+        #expect(CorpusPartition.assign(seconds: [5, 1, 1, 1], count: 2) == [0, 1, 1, 1])
+        // Middles 0.5, 1.5, 4.5, 7.5 of 8 s.
+        #expect(CorpusPartition.assign(seconds: [1, 1, 5, 1], count: 2) == [0, 0, 1, 1])
+        // A negative duration weighs nothing: weights 0, 2, 2, middles 0, 1, 3 of 4 s.
+        #expect(CorpusPartition.assign(seconds: [-1, 2, 2], count: 2) == [0, 0, 1])
+        // More parts than recordings: some parts are empty, none is out of range.
+        #expect(CorpusPartition.assign(seconds: [1, 1], count: 5) == [1, 3])
+    }
+
+    /// `select` keeps the part's items in listing order and sums each part's audio.
+    @Test func selectTakesOnePartInOrder() {
         let seconds = [3.5, 0, 12, 7.25, 1, 1, 1, 30, 2]
-        #expect(CorpusPartition.assign(seconds: seconds, count: 3) == [0, 0, 0, 0, 1, 1, 1, 2, 2])
-        #expect(CorpusPartition.assign(seconds: seconds, count: 3) == CorpusPartition.assign(seconds: seconds, count: 3))
+        let items = seconds.indices.map { CorpusItem(relativePath: "r\($0).wav", id: "r\($0)", path: "c/r\($0).wav") }
+        let (chosen, partSeconds) = CorpusPartition.select(items, part: CorpusPart(index: 1, count: 3)) { seconds[Int($0.id.dropFirst())!] }
+        #expect(chosen.map(\.id) == ["r4", "r5", "r6"])
+        #expect(partSeconds == [22.75, 3, 32])
     }
 
     /// Without any known duration, files are shared out by count.

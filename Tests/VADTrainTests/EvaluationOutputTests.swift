@@ -80,7 +80,29 @@ import Testing
         try (line + "\n{oops\n").write(toFile: "\(directory)/bad.jsonl", atomically: true, encoding: .utf8)
         #expect { try TrainingHistory.read("\(directory)/bad.jsonl") } throws: { "\($0)" == "\(directory)/bad.jsonl:2: not an epoch record" }
         #expect(TrainingHistory.csv(records) == "epoch,train_loss,train_accuracy,valid_loss,valid_accuracy,valid_f1,seconds,learning_rate\n1,0.5,0.8,,,,1.5,0.001\n")
-        let svg = LearningCurves.svg(records, title: "t")
-        #expect(svg.hasPrefix("<svg ") && svg.contains("<circle") && svg == LearningCurves.svg(records, title: "t"))
+    }
+
+    /// The curves' points where the plot's scales put them, worked out by hand:
+    /// each panel is 420 x 300 with the plot in x 60...400 (+420 for the second
+    /// panel) and y 285 (low) ... 70 (high); the y range is the finite values
+    /// widened by 5 % each way, the x range the first to the last epoch. A
+    /// missing (NaN) validation value is left out of its line.
+    @Test func learningCurvePoints() {
+        let records = [(1.0, 0.5, 1.2, 0.6), (0.5, 0.75, .nan, .nan), (0.25, 0.9, 0.6, 0.8)].enumerated().map { n, r in
+            EpochRecord(epoch: n + 1, trainLoss: r.0, trainAccuracy: r.1, validLoss: r.2, validAccuracy: r.3,
+                        validF1: .nan, seconds: 1, learningRate: 0.001)
+        }
+        let svg = LearningCurves.svg(records, title: "a<b")
+        #expect(svg.hasPrefix(#"<svg xmlns="http://www.w3.org/2000/svg" width="840.0" height="330.0" viewBox="0 0 840.0 330.0""#))
+        #expect(svg.contains(##"<text x="420.0" y="20" text-anchor="middle" font-size="15">a&lt;b</text>"##))
+        // Loss from 0.2025 to 1.2475: train 1, 0.5, 0.25; valid 1.2, -, 0.6.
+        #expect(svg.contains(##"<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="60.0,120.9 230.0,223.8 400.0,275.2"/>"##))
+        #expect(svg.contains(##"<polyline fill="none" stroke="#d62728" stroke-width="2" points="60.0,79.8 400.0,203.2"/>"##))
+        // Accuracy (%) from 48 to 92: train 50, 75, 90; valid 60, -, 80.
+        #expect(svg.contains(##"<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="480.0,275.2 650.0,153.1 820.0,79.8"/>"##))
+        #expect(svg.contains(##"<polyline fill="none" stroke="#d62728" stroke-width="2" points="480.0,226.4 820.0,128.6"/>"##))
+        #expect(svg.components(separatedBy: "<circle ").count - 1 == 10)
+        #expect(svg.contains(##"<circle cx="230.0" cy="223.8" r="3" fill="#1f77b4"/>"##))
+        #expect(svg.hasSuffix("</svg>\n"))
     }
 }

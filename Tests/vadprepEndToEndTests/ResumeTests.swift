@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VADShards
 import _VADTestSupport
 
 /// `vadprep extract --resume` after SIGKILL and SIGINT, run as real processes.
@@ -140,5 +141,34 @@ import _VADTestSupport
         let other = try TestSupport.vadprep(["segment", work.file("features"), "--out", work.file("run"), "--resume", "--len", "0.2",
                                              "--shard-size", "4k", "--split", "valid=0.2", "--quiet"])
         #expect(other.stderr == "vadprep segment: \(work.file("run/train")): holds segments made with other options or from another source; use --force to replace them\n")
+    }
+
+    /// A 64-bit seed is recorded exactly and compared exactly: a seed that
+    /// differs in its lowest bit is other options for resume and for merge
+    /// (through a Double, 2^64-1 and 2^64-2 were the same number).
+    @Test func seedsAreComparedWithAllTheirBits() throws {
+        let work = TestSupport.TemporaryDirectory()
+        let corpus = TestSupport.fixture("corpus")
+        func extract(_ out: String, seed: String, _ more: [String] = []) throws -> TestSupport.Run {
+            try TestSupport.vadprep(["extract", corpus, "--out", work.file(out), "--seed", seed, "--quiet"] + more)
+        }
+        #expect(try extract("a", seed: "18446744073709551615").status == 0)
+        let text = try String(contentsOfFile: work.file("a/index.json"), encoding: .utf8)
+        #expect(text.contains("\"seed\" : 18446744073709551615,"), "\(text)")
+        let index = try DatasetIndex.read(from: work.file("a"))
+        #expect(index.options["seed"] == .number(JSONNumber(UInt64.max)))
+        #expect(index.options["seed"] != .number(JSONNumber(UInt64.max - 1)))
+
+        let same = try extract("a", seed: "18446744073709551615", ["--resume"])
+        #expect(same.status == 0, "\(same.stderr)")
+        let other = try extract("a", seed: "18446744073709551614", ["--resume"])
+        #expect(other.status == 1)
+        #expect(other.stderr == "vadprep extract: \(work.file("a")): holds a dataset made with other options; use --force to replace it\n")
+
+        #expect(try extract("p0", seed: "18446744073709551615", ["--part", "0/2"]).status == 0)
+        #expect(try extract("p1", seed: "18446744073709551614", ["--part", "1/2"]).status == 0)
+        let merge = try TestSupport.vadprep(["merge", work.file("p0"), work.file("p1"), "--out", work.file("m")])
+        #expect(merge.status == 1)
+        #expect(merge.stderr == "vadprep merge: \(work.file("p1")): was extracted with other options than \(work.file("p0")) (seed: 18446744073709551615 ≠ 18446744073709551614); extract every part with the same options\n")
     }
 }

@@ -98,27 +98,91 @@ import _VADTestSupport
                 "\(rates)")
     }
 
-    /// eval scores frames; predict writes probabilities on extract's frame
-    /// grid and segments, and reports a bad recording by name.
+    /// The float32 vector of an .npy file (version 1, little-endian, 1-D),
+    /// parsed here independently of vadprep's writer.
+    static func npy(_ path: String) throws -> [Float] {
+        let bytes = [UInt8](try bytes(path))
+        try #require(bytes.count >= 10 && Array(bytes[0..<8]) == [0x93] + Array("NUMPY".utf8) + [1, 0], "\(path): not an .npy v1 file")
+        let headerEnd = 10 + (Int(bytes[8]) | Int(bytes[9]) << 8)
+        let header = String(decoding: bytes[10..<headerEnd], as: UTF8.self)
+        let count = (bytes.count - headerEnd) / 4
+        try #require(headerEnd % 64 == 0 && (bytes.count - headerEnd) % 4 == 0
+                     && header.hasPrefix("{'descr': '<f4', 'fortran_order': False, 'shape': (\(count),), }") && header.hasSuffix("\n"),
+                     "\(path): header \(header)")
+        return stride(from: headerEnd, to: bytes.count, by: 4).map { i in
+            Float(bitPattern: UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16 | UInt32(bytes[i + 3]) << 24)
+        }
+    }
+
+    /// eval's metrics are those of predict's probabilities against the
+    /// dataset's labels; predict writes probabilities on extract's frame grid
+    /// and speech segments where the frames are speech, and reports a bad
+    /// recording by name.
     @Test func evaluatesAndPredicts() throws {
         let work = TestSupport.TemporaryDirectory()
         let data = try Self.segments(in: work)
-        #expect(try Self.train(data, work.file("run"), ["--epochs", "2", "--quiet"]).status == 0)
+        // Enough epochs that the model finds speech (F1 about 0.7 on the fixtures).
+        #expect(try Self.train(data, work.file("run"), ["--epochs", "20", "--quiet"]).status == 0)
 
         let eval = try TestSupport.vadprep(["eval", work.file("run"), data.features, "--json", "--threads", "1"])
         #expect(eval.status == 0, "\(eval.stderr)")
         let metrics = try JSONDecoder().decode([String: Double].self, from: Data(eval.stdout.utf8))
         let index = try DatasetIndex.read(from: data.features)
         #expect(Int(metrics["frames"] ?? 0) == index.statistics.labelledFrames)
-        for key in ["accuracy", "precision", "recall", "f1", "roc_auc", "loss"] { #expect(metrics[key] != nil, "\(key) missing") }
+        func metric(_ key: String) -> Double { metrics[key] ?? .nan }
+        // eval's own numbers agree with each other.
+        let (tp, fp, tn, fn) = (metric("true_positives"), metric("false_positives"), metric("true_negatives"), metric("false_negatives"))
+        #expect(tp + fp + tn + fn == metric("frames"))
+        #expect(abs(metric("accuracy") - (tp + tn) / metric("frames")) < 1e-12)
+        #expect(abs(metric("precision") - tp / (tp + fp)) < 1e-12 && abs(metric("recall") - tp / (tp + fn)) < 1e-12)
+        #expect(abs(metric("f1") - 2 * tp / (2 * tp + fp + fn)) < 1e-12)
+        #expect(metric("f1") > 0.5, "the model should have learnt the fixtures' speech: \(eval.stdout)")
+
+        // Recomputed from predict's probabilities (whole recordings, as eval
+        // runs them) and the labels stored in the dataset.
+        let corpus = TestSupport.fixture("corpus")
+        let all = try TestSupport.vadprep(["predict", work.file("run")] + index.utterances.map { "\(corpus)/\($0.source)" }
+                                          + ["--out", work.file("all"), "--window", "0", "--threads", "1", "--quiet"])
+        #expect(all.status == 0, "\(all.stderr)")
+        let dataset = try Dataset(directory: data.features)
+        var counts = (tp: 0.0, fp: 0.0, tn: 0.0, fn: 0.0), loss = 0.0
+        var speechScores: [Float] = [], otherScores: [Float] = []
+        for (n, utterance) in index.utterances.enumerated() {
+            let labels = Array(try dataset.utterance(n).labels)
+            let p = try Self.npy(work.file("all/\((utterance.id as NSString).lastPathComponent).npy"))
+            #expect(p.count == labels.count, "\(utterance.id)")
+            #expect(p.allSatisfy { $0 >= 0 && $0 <= 1 }, "\(utterance.id): probabilities outside [0, 1]")
+            for (probability, label) in zip(p, labels) where label <= 1 {
+                let speech = probability >= 0.5
+                switch (speech, label == 1) {
+                case (true, true): counts.tp += 1
+                case (true, false): counts.fp += 1
+                case (false, false): counts.tn += 1
+                case (false, true): counts.fn += 1
+                }
+                loss -= log(max(Double(label == 1 ? probability : 1 - probability), 1e-12))
+                if label == 1 { speechScores.append(probability) } else { otherScores.append(probability) }
+            }
+        }
+        // The same frames scored the same way, up to the odd frame on the
+        // threshold (eval runs utterances batched, predict one at a time).
+        let differing = abs(counts.tp - tp) + abs(counts.fp - fp) + abs(counts.tn - tn) + abs(counts.fn - fn)
+        #expect(differing <= 4, "eval \((tp, fp, tn, fn)), from predict \(counts)")
+        #expect(abs(loss / metric("frames") - metric("loss")) < 1e-3, "loss \(loss / metric("frames")) vs eval \(metric("loss"))")
+        var wins = 0.0
+        for s in speechScores { for o in otherScores { wins += s > o ? 1 : (s == o ? 0.5 : 0) } }
+        #expect(abs(wins / Double(speechScores.count * otherScores.count) - metric("roc_auc")) < 0.01)
+
         let other = work.file("other")
         #expect(try TestSupport.vadprep(["extract", TestSupport.fixture("corpus"), "--out", other, "--quiet", "--num-ceps", "13"]).status == 0)
         let mismatch = try TestSupport.vadprep(["eval", work.file("run"), other])
         #expect(mismatch.status == 1 && mismatch.stderr == "vadprep eval: \(other): was extracted with other options than the model was trained on\n", "\(mismatch.stderr)")
         let mixed = try TestSupport.vadprep(["train", data.train, "--valid", other, "--model", "lstm", "--out", work.file("mixed")])
         #expect(mixed.status == 1 && mixed.stderr == "vadprep train: \(other): was extracted with other options than \(data.train)\n", "\(mixed.stderr)")
+        // The table prints the same numbers as the JSON.
         let table = try TestSupport.vadprep(["eval", work.file("run"), data.features, "--threads", "1"])
-        #expect(table.status == 0 && table.stdout.contains("F1"), "\(table.stdout)")
+        #expect(table.status == 0, "\(table.stderr)")
+        #expect(table.stdout.contains(String(format: "F1         %.4f", metric("f1"))), "\(table.stdout)")
 
         try TestSupport.write("not audio", to: work.file("broken.wav"))
         let audio = TestSupport.fixture("corpus/speech-16k.wav")
@@ -129,12 +193,32 @@ import _VADTestSupport
         // One line per recording done: frames, segments (singular for one), seconds of speech, outputs.
         #expect(predict.stdout.wholeMatch(of: #/.+: \d+ frames, (1 speech segment|\d+ speech segments), \d+\.\d\d s of speech -> .+\{txt,npy\}\n/#) != nil
                 && !predict.stdout.contains(" 1 speech segments"), "\(predict.stdout)")
-        let npy = try Self.bytes(work.file("pred/speech-16k.npy"))
-        let frames = index.utterances.first { $0.id == "speech-16k" }!.frames
-        #expect(npy.count == 128 + 4 * frames, "expected \(frames) float32 probabilities after a 128-byte header")
-        let labels = try String(contentsOfFile: work.file("pred/speech-16k.txt"), encoding: .utf8)
-        #expect(labels.isEmpty || labels.split(separator: "\n").allSatisfy { $0.split(separator: "\t").count == 3 && $0.hasSuffix("\tspeech") })
         #expect(!FileManager.default.fileExists(atPath: work.file("pred/broken.npy")))
+        let npy = try Self.bytes(work.file("pred/speech-16k.npy"))
+        let probabilities = try Self.npy(work.file("pred/speech-16k.npy"))
+        let speechIndex = try #require(index.utterances.firstIndex { $0.id == "speech-16k" })
+        let labels = Array(try dataset.utterance(speechIndex).labels)
+        #expect(probabilities.count == labels.count && probabilities.allSatisfy { $0 >= 0 && $0 <= 1 })
+
+        // Segments: present, in order, inside the recording, and where the
+        // frames are speech: frame i (25 ms, every 10 ms) is centred at
+        // 0.0125 + 0.01 i s. Most frames inside the segments are scored and
+        // labelled speech; most frames scored speech are inside a segment.
+        let text = try String(contentsOfFile: work.file("pred/speech-16k.txt"), encoding: .utf8)
+        let segments = try text.split(separator: "\n").map { line -> (Double, Double) in
+            let fields = line.split(separator: "\t")
+            try #require(fields.count == 3 && fields[2] == "speech", "\(line)")
+            return (try #require(Double(fields[0])), try #require(Double(fields[1])))
+        }
+        #expect(!segments.isEmpty, "no speech segment in a recording that is 70 % speech")
+        #expect(segments.allSatisfy { $0.0 < $0.1 && $0.0 >= 0 && $0.1 <= 0.0125 + 0.01 * Double(labels.count) + 0.0125 })
+        #expect(zip(segments, segments.dropFirst()).allSatisfy { $0.1 <= $1.0 })
+        let inside = labels.indices.filter { i in segments.contains { $0.0 <= 0.0125 + 0.01 * Double(i) && 0.0125 + 0.01 * Double(i) < $0.1 } }
+        let scoredSpeech = labels.indices.filter { probabilities[$0] >= 0.5 }
+        #expect(!inside.isEmpty)
+        #expect(Double(inside.filter { probabilities[$0] >= 0.5 }.count) >= 0.8 * Double(inside.count))
+        #expect(Double(inside.filter { labels[$0] == 1 }.count) >= 0.8 * Double(inside.count))
+        #expect(Double(scoredSpeech.filter { inside.contains($0) }.count) >= 0.8 * Double(scoredSpeech.count))
 
         // The model runs in windows of its training segments (0.5 s) unless told otherwise.
         for (name, window) in [("half", "0.5"), ("whole", "0"), ("long", "600")] {

@@ -85,7 +85,7 @@ final class DatasetWriter {
     func finish(failures: [FailureRecord]) throws -> DatasetIndex {
         if shard != nil { try closeShard() }
         var index = DatasetIndex(
-            kind: "features", vadprepVersion: VADPrepVersion.current, options: options.jsonValue(),
+            kind: "features", vadprepVersion: VADPrepVersion.current, options: try options.jsonValue(),
             featureDim: options.featureDimension, featureNames: options.featureNames,
             frameShiftSeconds: options.mfcc.frame.grid.seconds(samples: options.mfcc.frame.shiftSamples),
             sampleRate: options.audio.sampleRate, rawFrames: rawLayout, statistics: statistics,
@@ -122,7 +122,7 @@ final class DatasetWriter {
     /// Writes the open shard and returns its record.
     @discardableResult
     func closeShard() throws -> ShardRecord {
-        let written = try shard!.finish(metadata: metadata())
+        let written = try shard!.finish(metadata: try metadata())
         let record = ShardRecord(file: written.file, bytes: written.bytes, sha256: written.sha256,
                                  utterances: shardIDs.count, frames: shardFrames)
         shards.append(record)
@@ -132,11 +132,11 @@ final class DatasetWriter {
 
     /// Each shard describes itself: utterance ids in row order, feature layout
     /// and every option.
-    private func metadata() -> [String: String] {
+    private func metadata() throws -> [String: String] {
         var metadata = ShardMetadata.common(
             kind: "features", vadprepVersion: VADPrepVersion.current, featureNames: options.featureNames,
             frameShiftSeconds: options.mfcc.frame.grid.seconds(samples: options.mfcc.frame.shiftSamples),
-            sampleRate: options.audio.sampleRate, options: options.jsonValue(), raw: rawLayout)
+            sampleRate: options.audio.sampleRate, options: try options.jsonValue(), raw: rawLayout)
         metadata[ShardMetadata.utterances] = ShardMetadata.encodeUtteranceIDs(shardIDs)
         return metadata
     }

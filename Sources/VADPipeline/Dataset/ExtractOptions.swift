@@ -80,5 +80,5 @@ public struct ExtractOptions: Codable, Equatable, Sendable {
     }
 
     /// The options as a JSON value with snake_case keys, for the index.
-    public func jsonValue() -> JSONValue { JSONValue(encoding: self) }
+    public func jsonValue() throws -> JSONValue { try JSONValue(encoding: self) }
 }

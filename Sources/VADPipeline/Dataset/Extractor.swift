@@ -73,13 +73,14 @@ public enum Extractor {
         }
         let labels = source.labels
         _ = try UtteranceProcessor(options: options, labels: labels)  // fail fast on impossible feature options
-        let header = ExtractJournalHeader(options: options.jsonValue(), corpus: items, part: part)
+        let header = ExtractJournalHeader(options: try options.jsonValue(), corpus: items, part: part)
         var journal: ExtractJournal
-        if resume, let continued = try resumable(output, header: header, part: partInfo) {
-            if case .finished(let index) = continued { return ExtractReport(index: index, files: items.count) }
-            guard case .unfinished(let found) = continued else { fatalError() }
+        switch resume ? try resumable(output, header: header, part: partInfo) : nil {
+        case .finished(let index)?:
+            return ExtractReport(index: index, files: items.count)
+        case .unfinished(let found)?:
             journal = found
-        } else {
+        case nil:
             try OutputDirectory.prepare(output, force: force, resumable: true)
             journal = ExtractJournal(header: header)
         }
@@ -94,23 +95,29 @@ public enum Extractor {
         var failures = journal.entries.flatMap(\.failures)
         var failuresJournalled = failures.count
         let queue = OrderedWork<Result<ProcessedUtterance, InputError>>(range: first..<items.count, window: 2 * max(1, jobs))
-        for _ in 0..<max(1, min(jobs, items.count - first)) {
-            let thread = Thread {
-                let processor = try! UtteranceProcessor(options: options, labels: labels)
-                while let index = queue.claim() {
-                    let result: Result<ProcessedUtterance, InputError>
-                    do {
-                        result = .success(try processor.process(items[index]))
-                    } catch let error as InputError {
-                        result = .failure(error)
-                    } catch {
-                        result = .failure(InputError(items[index].path, "\(error)"))
-                    }
-                    queue.deliver(index, result)
+        // One processor per worker, made here so that a failure is thrown, not trapped in a thread.
+        let processors = try (0..<max(1, min(jobs, items.count - first))).map { _ in
+            HandedOver(try UtteranceProcessor(options: options, labels: labels))
+        }
+        let workers = Workers(count: processors.count) { worker in
+            let processor = processors[worker].value
+            while let index = queue.claim() {
+                let result: Result<ProcessedUtterance, InputError>
+                do {
+                    result = .success(try processor.process(items[index]))
+                } catch let error as InputError {
+                    result = .failure(error)
+                } catch {
+                    result = .failure(InputError(items[index].path, "\(error)"))
                 }
+                queue.deliver(index, result)
             }
-            thread.stackSize = 8 << 20
-            thread.start()
+        }
+        // However this returns or throws, no worker is left running: the
+        // queue stops handing out recordings and the workers are waited for.
+        defer {
+            queue.cancel()
+            workers.join()
         }
 
         var seconds = writer.utterances.reduce(0) { $0 + $1.durationSeconds }
@@ -200,76 +207,5 @@ public enum Extractor {
             FileSystem.remove("\(output)/\(name)")
         }
         return .unfinished(journal)
-    }
-}
-
-/// Items `0..<count` handed to worker threads and taken back in order.
-/// At most `window` items are claimed ahead of the one being taken, which
-/// bounds the memory held by finished but unwritten results.
-final class OrderedWork<Result: Sendable>: @unchecked Sendable {
-    private let condition = NSCondition()
-    private let count: Int
-    private let window: Int
-    private var nextClaim = 0
-    private var nextTake = 0
-    private var cancelled = false
-    private var results: [Int: Result] = [:]
-
-    init(count: Int, window: Int) {
-        self.count = count
-        self.window = window
-    }
-
-    /// Items `range` (the ones before it are done already).
-    init(range: Range<Int>, window: Int) {
-        self.count = range.upperBound
-        self.window = window
-        nextClaim = range.lowerBound
-        nextTake = range.lowerBound
-    }
-
-    /// The next item to work on, or nil when there is none (or the run stopped).
-    func claim() -> Int? {
-        condition.lock()
-        defer { condition.unlock() }
-        while !cancelled && nextClaim < count && nextClaim >= nextTake + window { condition.wait() }
-        guard !cancelled && nextClaim < count else { return nil }
-        nextClaim += 1
-        return nextClaim - 1
-    }
-
-    func deliver(_ index: Int, _ result: Result) {
-        condition.lock()
-        results[index] = result
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    /// Waits for item `index`'s result; items must be taken in order.
-    func take(_ index: Int) -> Result {
-        condition.lock()
-        defer { condition.unlock() }
-        while results[index] == nil { condition.wait() }
-        nextTake = index + 1
-        condition.broadcast()
-        return results.removeValue(forKey: index)!
-    }
-
-    /// Stops handing out items.
-    func cancel() {
-        condition.lock()
-        cancelled = true
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    /// Stops handing out items and returns how many were handed out (their
-    /// results can still be taken).
-    func cancelAndCountClaimed() -> Int {
-        condition.lock()
-        defer { condition.unlock() }
-        cancelled = true
-        condition.broadcast()
-        return nextClaim
     }
 }

@@ -31,29 +31,31 @@ struct Journal<Header: Codable & Equatable, Entry: Codable> {
     /// Writes the whole journal under a temporary name and renames it into place.
     func write(to directory: String) throws {
         let file = try AtomicFile(path: "\(directory)/\(Self.fileName)")
-        try file.write(Self.line(header))
-        for entry in entries { try file.write(Self.line(entry)) }
+        try file.write(try Self.line(header))
+        for entry in entries { try file.write(try Self.line(entry)) }
         try file.commit()
     }
 
     /// Appends `entry` to the journal file and syncs it.
     mutating func append(_ entry: Entry, in directory: String) throws {
+        let line = try Self.line(entry)
         entries.append(entry)
         let path = "\(directory)/\(Self.fileName)"
         guard let handle = FileHandle(forWritingAtPath: path) else { throw FileError("cannot write", path, reason: "journal missing") }
         defer { try? handle.close() }
         do {
             try handle.seekToEnd()
-            try handle.write(contentsOf: Self.line(entry))
+            try handle.write(contentsOf: line)
             try handle.synchronize()
         } catch {
             throw FileError("cannot write", path, reason: "\(error.localizedDescription)")
         }
     }
 
-    private static func line<T: Encodable>(_ value: T) -> [UInt8] {
+    /// One JSON line; throws for a value JSON cannot hold (a NaN, say).
+    private static func line<T: Encodable>(_ value: T) throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Array(try! encoder.encode(value)) + [0x0A]
+        return Array(try encoder.encode(value)) + [0x0A]
     }
 }

@@ -76,7 +76,7 @@ public struct CorpusSource: Sendable {
         switch kind {
         case .dir:
             let items = try Corpus.scan(input)
-            return CorpusSource(kind: .dir, items: items, labels: try LabelResolver(corpus: input, options: options.labels), record: nil)
+            return CorpusSource(kind: .dir, items: items, labels: try LabelResolver(corpus: input, options: options.labels, recordings: items), record: nil)
         case .lhotse:
             throw InputError(input, "Lhotse manifests are not read yet by this version of vadprep; convert the corpus to a Kaldi data directory or a directory of recordings")
         case .kaldi:
@@ -90,7 +90,7 @@ public struct CorpusSource: Sendable {
                 }
                 manifests.append(ManifestRecord(file: file, sha256: digest))
             }
-            return CorpusSource(kind: .kaldi, items: items, labels: try LabelResolver(corpus: data.directory, options: options.labels),
+            return CorpusSource(kind: .kaldi, items: items, labels: try LabelResolver(corpus: data.directory, options: options.labels, recordings: items),
                                 record: InputRecord(kind: InputKind.kaldi.rawValue, manifests: manifests))
         }
     }

@@ -23,7 +23,10 @@ public struct LabelResolver: Sendable {
         forcedFormat = nil
     }
 
-    public init(corpus: String, options: LabelOptions) throws(InputError) {
+    /// `recordings` are the corpus's recordings (all of them, also when only a
+    /// part is extracted): a corpus-wide RTTM that names a recording by its
+    /// stem alone must name only one of them.
+    public init(corpus: String, options: LabelOptions, recordings: [CorpusItem]) throws(InputError) {
         forcedFormat = options.format
         guard let path = options.path else {
             source = .beside(corpus: corpus)
@@ -36,7 +39,27 @@ public struct LabelResolver: Sendable {
                 throw InputError(path, "--labels takes a directory of label files or one RTTM file for the whole corpus")
             }
             let text = try LabelFileParser.readText(path)
-            source = .rttm(path: path, byFile: try LabelFileParser.parseRTTM(text, path: path))
+            let byFile = try LabelFileParser.parseRTTM(text, path: path)
+            try Self.checkStems(byFile, path: path, recordings: recordings)
+            source = .rttm(path: path, byFile: byFile)
+        }
+    }
+
+    /// Throws when a file name of the RTTM is the stem of two or more
+    /// recordings that it does not name by their whole id (`a/x`, `b/x` and
+    /// a line for `x`): those would all get the same labels.
+    private static func checkStems(_ byFile: [String: [LabeledSegment]], path: String,
+                                   recordings: [CorpusItem]) throws(InputError) {
+        var byStem: [String: [CorpusItem]] = [:]
+        for item in recordings where byFile[item.id] == nil {
+            let stem = (item.id as NSString).lastPathComponent
+            if byFile[stem] != nil { byStem[stem, default: []].append(item) }
+        }
+        for stem in byStem.keys.sorted() {
+            guard let items = byStem[stem], items.count > 1 else { continue }
+            let names = items.map(\.relativePath)
+            throw InputError(path, line: byFile[stem]?.first?.line,
+                             "\"\(stem)\" names \(names.count) recordings (\(names.joined(separator: ", "))); name each by its path in the corpus without the extension (\(items.map(\.id).joined(separator: ", ")))")
         }
     }
 

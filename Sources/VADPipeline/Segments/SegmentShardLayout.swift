@@ -68,11 +68,11 @@ struct SegmentShardLayout: Sendable {
     }
 
     /// `__metadata__` of every shard (the utterance list is added per shard).
-    func metadata(source: DatasetIndex, options: SegmentOptions) -> [String: String] {
+    func metadata(source: DatasetIndex, options: SegmentOptions) throws -> [String: String] {
         var metadata = ShardMetadata.common(
             kind: "segments", vadprepVersion: VADPrepVersion.current, featureNames: source.featureNames,
             frameShiftSeconds: source.frameShiftSeconds, sampleRate: source.sampleRate,
-            options: .object(["extract": source.options, "segment": JSONValue(encoding: options)]), raw: rawLayout)
+            options: .object(["extract": source.options, "segment": try JSONValue(encoding: options)]), raw: rawLayout)
         metadata["segment_layout"] = isFixed ? "fixed" : "offsets"
         if isFixed { metadata["segment_frames"] = String(options.frames) }
         return metadata

@@ -38,13 +38,13 @@ public enum Segmenter {
         var report = SegmentReport(datasets: [])
         for (name, members) in sides {
             let directory = name.map { "\(output)/\($0)" } ?? output
-            let header = JSONValue.object(["source_index_sha256": .string(sourceHash), "segment": JSONValue(encoding: options),
-                                           "split": JSONValue(encoding: split), "side": name.map { .string($0) } ?? .null])
+            let header = JSONValue.object(["source_index_sha256": .string(sourceHash), "segment": try JSONValue(encoding: options),
+                                           "split": try JSONValue(encoding: split), "side": name.map { .string($0) } ?? .null])
             var journal = SegmentJournal(header: header)
             if resume, FileSystem.isDirectory(directory) {
                 if let index = try? DatasetIndex.read(from: directory), !FileSystem.exists("\(directory)/\(SegmentJournal.fileName)") {
                     guard index.segments?.sourceIndexSha256 == sourceHash,
-                          index.options["segment"] == JSONValue(encoding: options) else {
+                          try index.options["segment"] == JSONValue(encoding: options) else {
                         throw PipelineError("\(directory): holds segments made with other options or from another source; use --force to replace them")
                     }
                     report.datasets.append((name, directory, index))
@@ -87,21 +87,25 @@ public enum Segmenter {
         if plans.isEmpty { shards = [] }
         let ranges = shards
 
-        let metadata = layout.metadata(source: source, options: options)
+        let metadata = try layout.metadata(source: source, options: options)
         let finished = Dictionary(uniqueKeysWithValues: journal.entries.map { ($0.number, $0.shard) })
         let results = OrderedWork<Result<WrittenShard, Error>>(count: shards.count, window: max(shards.count, 1))
-        for _ in 0..<max(1, min(jobs, shards.count)) {
-            Thread {
-                while let number = results.claim() {
-                    if let done = finished[number] {  // written by an interrupted run, checked when resuming
-                        results.deliver(number, .success(WrittenShard(file: done.file, bytes: done.bytes, sha256: done.sha256)))
-                        continue
-                    }
-                    let name = "shard-" + String(number).leftPadded(to: 5) + ".safetensors"
-                    results.deliver(number, Result { try layout.write(plans[ranges[number]], from: dataset, directory: directory,
-                                                                      fileName: name, metadata: metadata) })
+        let workers = Workers(count: max(1, min(jobs, shards.count))) { _ in
+            while let number = results.claim() {
+                if let done = finished[number] {  // written by an interrupted run, checked when resuming
+                    results.deliver(number, .success(WrittenShard(file: done.file, bytes: done.bytes, sha256: done.sha256)))
+                    continue
                 }
-            }.start()
+                let name = "shard-" + String(number).leftPadded(to: 5) + ".safetensors"
+                results.deliver(number, Result { try layout.write(plans[ranges[number]], from: dataset, directory: directory,
+                                                                  fileName: name, metadata: metadata) })
+            }
+        }
+        // However this returns or throws, no worker is left writing a shard:
+        // the queue stops handing out shards and the workers are waited for.
+        defer {
+            results.cancel()
+            workers.join()
         }
         var records: [ShardRecord] = []
         var rows: [UtteranceRecord] = []
@@ -162,7 +166,7 @@ public enum Segmenter {
         }
         var index = DatasetIndex(
             kind: "segments", vadprepVersion: VADPrepVersion.current,
-            options: .object(["extract": source.options, "segment": JSONValue(encoding: options), "split": JSONValue(encoding: splitOptions)]),
+            options: .object(["extract": source.options, "segment": try JSONValue(encoding: options), "split": try JSONValue(encoding: splitOptions)]),
             featureDim: source.featureDim, featureNames: source.featureNames, frameShiftSeconds: source.frameShiftSeconds,
             sampleRate: source.sampleRate, rawFrames: layout.rawLayout, statistics: statistics, shards: records,
             utterances: rows, failures: [])

@@ -51,9 +51,9 @@ public enum ModelFile {
         for (n, buffer) in values.enumerated() {
             try writer.append(n, UnsafeRawBufferPointer(start: buffer.pointer, count: buffer.count * 4))
         }
-        var metadata = [formatKey: format, "vadprep_model": JSONValue(encoding: description).compactJSON()]
+        var metadata = [formatKey: format, "vadprep_model": try JSONValue(encoding: description).compactJSON()]
         if let optimizer, let epoch {
-            metadata["checkpoint"] = JSONValue.object(["epoch": .number(Double(epoch)), "adam_step": .number(Double(optimizer.step))]).compactJSON()
+            metadata["checkpoint"] = JSONValue.object(["epoch": .number(JSONNumber(epoch)), "adam_step": .number(JSONNumber(optimizer.step))]).compactJSON()
         }
         _ = try writer.finish(metadata: metadata)
     }
@@ -87,7 +87,7 @@ public enum ModelFile {
         if let checkpoint = reader.header.metadata["checkpoint"],
            let value = try? JSONDecoder().decode(JSONValue.self, from: Data(checkpoint.utf8)),
            case .number(let e)? = value["epoch"], case .number(let s)? = value["adam_step"] {
-            (epoch, step) = (Int(e), Int(s))
+            (epoch, step) = (e.intValue, s.intValue)
         }
         return Loaded(description: description, network: network, reader: reader, epoch: epoch, adamStep: step)
     }

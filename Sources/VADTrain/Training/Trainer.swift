@@ -35,10 +35,12 @@ public struct TrainOptions: Codable, Equatable, Sendable {
     /// epochs and threads (another thread count continues the run, but not bit
     /// for bit as an uninterrupted one).
     var resumeKey: JSONValue {
-        var copy = self
-        copy.epochs = 0
-        copy.threads = 0
-        return JSONValue(encoding: copy)
+        get throws {
+            var copy = self
+            copy.epochs = 0
+            copy.threads = 0
+            return try JSONValue(encoding: copy)
+        }
     }
 }
 
@@ -100,11 +102,11 @@ public enum Trainer {
                                            featureNames: Array(data.index.featureNames.prefix(options.model.inputs)),
                                            frameShiftSeconds: data.index.frameShiftSeconds, sampleRate: data.index.sampleRate,
                                            rawFrames: data.index.rawFrames, trainingFrames: data.segmentFrames,
-                                           training: JSONValue(encoding: options), vadprepVersion: VADPrepVersion.current)
+                                           training: try JSONValue(encoding: options), vadprepVersion: VADPrepVersion.current)
         var history: [EpochRecord] = []
         if resume { removeLeftovers(in: out) }
         if resume, let continued = try latestCheckpoint(in: out) {
-            guard continued.description.training.resumeKey == options.resumeKey else {
+            guard try continued.description.training.resumeKey == options.resumeKey else {
                 throw PipelineError("\(out): was trained with other options; resume with the same model options, --batch, --lr, --lr-schedule and --seed (only --epochs and --threads may change)")
             }
             for (target, source) in zip(network.parameters, continued.network.parameters) {
