@@ -103,6 +103,9 @@ enum TestPython {
         #expect(run.stderr == "vadprep export: \(shard): SHA-256 does not match the index (the file is damaged); run vadprep verify\n")
         #expect(!FileManager.default.fileExists(atPath: work.file("other")))
 
+        run = try TestSupport.vadprep(["export", dataset, "--kaldi", work.file("two\nlines")])
+        #expect(run.status == 1 && run.stderr == "vadprep export: \(work.file("two\nlines")): a path with control characters or leading or trailing spaces cannot be named in an scp file\n")
+
         run = try TestSupport.vadprep(["export", work.file("nothing"), "--kaldi", work.file("other")])
         #expect(run.status == 1 && run.stderr == "vadprep export: \(work.file("nothing")): no such dataset directory\n")
     }

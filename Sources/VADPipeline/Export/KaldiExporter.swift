@@ -52,6 +52,9 @@ public enum KaldiExporter {
         if let segments = index.segments, segments.isFixedLength {
             throw PipelineError("\(datasetDirectory): a fixed-length segments dataset (\(segments.frames.map { "\($0) frames" } ?? "fixed") per row, padded) cannot be exported to Kaldi; export the features dataset it was cut from, or segments made with --mode whole")
         }
+        guard output.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7F }), output.first != " ", output.last != " " else {
+            throw PipelineError("\(output): a path with control characters or leading or trailing spaces cannot be named in an scp file")
+        }
         let entries = try self.entries(index, directory: datasetDirectory)
         try dataset.openAll()
         try prepare(output, force: force)
