@@ -21,6 +21,12 @@ public struct LhotseAudioSource: Equatable, Sendable {
     /// The recording's channels this source holds (0-based).
     public var channels: [Int]
     public var source: String
+
+    public init(kind: Kind, channels: [Int], source: String) {
+        self.kind = kind
+        self.channels = channels
+        self.source = source
+    }
 }
 
 /// A Lhotse `Recording`: audio and its properties, no segmentation.
@@ -32,6 +38,15 @@ public struct LhotseRecording: Equatable, Sendable {
     /// Seconds.
     public var duration: Double
     public var channelIDs: [Int]
+
+    public init(id: String, sources: [LhotseAudioSource], samplingRate: Int, numSamples: Int, duration: Double, channelIDs: [Int]) {
+        self.id = id
+        self.sources = sources
+        self.samplingRate = samplingRate
+        self.numSamples = numSamples
+        self.duration = duration
+        self.channelIDs = channelIDs
+    }
 }
 
 /// A Lhotse `SupervisionSegment`: a labelled region `[start, start + duration)`
@@ -45,6 +60,15 @@ public struct LhotseSupervision: Equatable, Sendable {
     public var channels: [Int]
     public var speaker: String?
 
+    public init(id: String, recordingID: String, start: Double, duration: Double, channels: [Int], speaker: String?) {
+        self.id = id
+        self.recordingID = recordingID
+        self.start = start
+        self.duration = duration
+        self.channels = channels
+        self.speaker = speaker
+    }
+
     public var end: Double { start + duration }
 }
 
@@ -57,6 +81,15 @@ public struct LhotseCut: Equatable, Sendable {
     public var channel: Int
     public var recording: LhotseRecording
     public var supervisions: [LhotseSupervision]
+
+    public init(id: String, start: Double, duration: Double, channel: Int, recording: LhotseRecording, supervisions: [LhotseSupervision]) {
+        self.id = id
+        self.start = start
+        self.duration = duration
+        self.channel = channel
+        self.recording = recording
+        self.supervisions = supervisions
+    }
 }
 
 /// A manifest that cannot be read, naming the file and, where it applies, the line.
@@ -293,28 +326,31 @@ public enum LhotseManifest {
     /// Calls `body` with each line's object and its 1-based number; blank lines are skipped.
     static func forEachObject(_ bytes: [UInt8], path: String,
                               _ body: ([String: JSONNode], Int) throws(LhotseError) -> Void) throws(LhotseError) {
-        var lineNumber = 0
-        var start = 0
-        while start < bytes.count {
-            lineNumber += 1
-            var end = start
-            while end < bytes.count && bytes[end] != 0x0A { end += 1 }
-            var line = bytes[start..<end]
-            start = end + 1
-            if line.last == 0x0D { line = line.dropLast() }
-            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-            guard String(validating: line, as: UTF8.self) != nil else {
-                throw LhotseError(path, line: lineNumber, "not UTF-8 text")
+        try bytes.withUnsafeBufferPointer { (all) throws(LhotseError) in
+            var lineNumber = 0
+            var start = 0
+            while start < all.count {
+                lineNumber += 1
+                var end = start
+                while end < all.count && all[end] != 0x0A { end += 1 }
+                var lineEnd = end
+                if lineEnd > start && all[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+                let line = UnsafeBufferPointer(rebasing: all[start..<lineEnd])
+                start = end + 1
+                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+                guard String(validating: line, as: UTF8.self) != nil else {
+                    throw LhotseError(path, line: lineNumber, "not UTF-8 text")
+                }
+                var parser = JSONParser(bytes: line)
+                let value: JSONNode
+                do throws(JSONSyntaxError) { value = try parser.document() } catch {
+                    throw LhotseError(path, line: lineNumber, "not a JSON object: \(error.message) at column \(error.column)")
+                }
+                guard case .object(let members) = value else {
+                    throw LhotseError(path, line: lineNumber, "not a JSON object (a line holds \(value.typeName))")
+                }
+                try body(members, lineNumber)
             }
-            var parser = JSONParser(bytes: line)
-            let value: JSONNode
-            do { value = try parser.document() } catch {
-                throw LhotseError(path, line: lineNumber, "not a JSON object: \(error.message) at column \(error.column)")
-            }
-            guard case .object(let members) = value else {
-                throw LhotseError(path, line: lineNumber, "not a JSON object (a line holds \(value.typeName))")
-            }
-            try body(members, lineNumber)
         }
     }
 }
@@ -350,15 +386,15 @@ struct JSONSyntaxError: Error {
     var column: Int
 }
 
-/// Recursive descent over one line's bytes (already checked to be UTF-8).
+/// Recursive descent over one line's bytes (already checked to be UTF-8),
+/// valid while they are.
 struct JSONParser {
-    let bytes: ArraySlice<UInt8>
-    var position: Int
+    let bytes: UnsafeBufferPointer<UInt8>
+    var position = 0
     private var depth = 0
 
-    init(bytes: ArraySlice<UInt8>) {
+    init(bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
-        position = bytes.startIndex
     }
 
     func error(_ message: String, at offset: Int? = nil) -> JSONSyntaxError {
@@ -374,13 +410,21 @@ struct JSONParser {
     }
 
     private mutating func skipSpace() {
-        while position < bytes.endIndex, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[position]) { position += 1 }
+        while position < bytes.endIndex {
+            switch bytes[position] {
+            case 0x20, 0x09, 0x0A, 0x0D: position += 1
+            default: return
+            }
+        }
     }
 
     private mutating func literal(_ word: String) -> Bool {
-        let text = Array(word.utf8)
-        guard bytes.endIndex - position >= text.count, bytes[position..<(position + text.count)].elementsEqual(text) else { return false }
-        position += text.count
+        var at = position
+        for byte in word.utf8 {
+            guard at < bytes.endIndex, bytes[at] == byte else { return false }
+            at += 1
+        }
+        position = at
         return true
     }
 
@@ -476,6 +520,13 @@ struct JSONParser {
 
     private mutating func string() throws(JSONSyntaxError) -> String {
         position += 1
+        // The usual case, no escapes: the bytes up to the closing quote.
+        var end = position
+        while end < bytes.endIndex, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 { end += 1 }
+        if end < bytes.endIndex, bytes[end] == UInt8(ascii: "\"") {
+            defer { position = end + 1 }
+            return String(decoding: bytes[position..<end], as: UTF8.self)
+        }
         var out: [UInt8] = []
         while true {
             guard position < bytes.endIndex else { throw error("unterminated string") }
