@@ -90,7 +90,8 @@ public final class KaldiArchiveWriter {
 
     /// Appends the float matrix `data` (`rows x columns`, row-major) under `key`.
     public func writeMatrix(key: String, rows: Int, columns: Int, data: UnsafeBufferPointer<Float>) throws {
-        guard rows * columns == data.count else {
+        let (product, overflow) = rows.multipliedReportingOverflow(by: columns)
+        guard rows >= 0, columns >= 0, !overflow, product == data.count else {
             throw KaldiArchiveError("\(arkPath): entry \(key): \(data.count) values do not make \(rows) x \(columns)")
         }
         guard let rows32 = Int32(exactly: rows), let columns32 = Int32(exactly: columns) else {
