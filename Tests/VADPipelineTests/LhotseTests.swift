@@ -151,6 +151,12 @@ import _VADTestSupport
                 == "c.jsonl:1: supervision \"s1\" names recording \"r2\", not the cut's \"r1\"")
         #expect(cutsError(cut.replacingOccurrences(of: "\"channel\": 0, \"speaker\"", with: "\"channel\": [0, -1], \"speaker\""))
                 == "c.jsonl:1: field \"supervisions[0].channel[1]\" is -1, less than 0")
+        #expect(cutsError(cut.replacingOccurrences(of: "\"channel\": 0, \"supervisions\"", with: "\"channel\": 1, \"supervisions\""))
+                == "c.jsonl:1: cut \"c1\" is on channel 1, which recording \"r1\" does not have")
+        #expect(cutsError(cut.replacingOccurrences(of: "\"start\": 0, ", with: "\"start\": 0.5, "))
+                == "c.jsonl:1: cut \"c1\" ends at 1.5 s, after the end of recording \"r1\" (1.0 s)")
+        #expect(cutsError(cut.replacingOccurrences(of: "\"num_samples\": 16000", with: "\"num_samples\": 16002"))
+                == "c.jsonl:1: field \"recording.duration\" is 1.0 s, but 16002 samples at 16000 Hz last 1.000125 s")
         #expect(cutsError(cut.replacingOccurrences(of: "MonoCut", with: "PaddingCut")) == "c.jsonl:1: cut type \"PaddingCut\" is not supported (only MonoCut)")
     }
 

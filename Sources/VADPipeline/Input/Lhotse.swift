@@ -180,6 +180,13 @@ public enum LhotseManifest {
             let cut = LhotseCut(id: id, start: try fields.seconds("start", allowNegative: false),
                                 duration: try fields.seconds("duration", allowNegative: false),
                                 channel: try fields.integer("channel", minimum: 0), recording: recording, supervisions: supervisions)
+            guard recording.channelIDs.contains(cut.channel) else {
+                throw LhotseError(path, line: line, "cut \"\(cut.id)\" is on channel \(cut.channel), which recording \"\(recording.id)\" does not have")
+            }
+            // A window past the recording's end by more than a sample would read audio that is not there.
+            guard cut.start + cut.duration <= recording.duration + 1 / Double(recording.samplingRate) else {
+                throw LhotseError(path, line: line, "cut \"\(cut.id)\" ends at \(cut.start + cut.duration) s, after the end of recording \"\(recording.id)\" (\(recording.duration) s)")
+            }
             if let first = seen[cut.id] { throw LhotseError(path, line: line, "duplicate cut id \"\(cut.id)\" (first on line \(first))") }
             seen[cut.id] = line
             out.append(cut)
@@ -209,6 +216,10 @@ public enum LhotseManifest {
         let numSamples = try fields.integer("num_samples", minimum: 0)
         let duration = try fields.seconds("duration", allowNegative: false)
         let channelIDs = try fields.optionalIntegers("channel_ids") ?? Array(Set(sources.flatMap(\.channels))).sorted()
+        // Lhotse derives one from the other; more than a sample apart means an edited manifest.
+        guard abs(duration * Double(samplingRate) - Double(numSamples)) <= 1 else {
+            throw LhotseError(path, line: line, "field \"\(prefix)duration\" is \(duration) s, but \(numSamples) samples at \(samplingRate) Hz last \(Double(numSamples) / Double(samplingRate)) s")
+        }
         return LhotseRecording(id: try fields.string("id"), sources: sources, samplingRate: samplingRate,
                                numSamples: numSamples, duration: duration, channelIDs: channelIDs)
     }
