@@ -28,6 +28,8 @@ let package = Package(
                        providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CSoxr", pkgConfig: "soxr",
                        providers: [.apt(["libsoxr-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
         // OpenBLAS: headers only; Sources/BLAS opens the library at first use.
         .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
 
@@ -42,13 +44,14 @@ let package = Package(
         .target(name: "FFT", dependencies: ["CFFTW"]),
         .target(name: "Resample", dependencies: ["CSoxr"]),
         .target(name: "BLAS", dependencies: ["COpenBLAS"]),
+        .target(name: "Gzip", dependencies: ["CZlib"]),
 
         // MARK: - The dataset format (safetensors shards + index); no C, no audio
         .target(name: "VADShards", dependencies: ["CSHA256"]),
 
         // MARK: - The pipeline: audio -> frames -> features -> labels -> dataset
         .target(name: "VADPipeline",
-                dependencies: ["SoundFile", "FFT", "Resample", "VADShards"]),
+                dependencies: ["SoundFile", "FFT", "Resample", "Gzip", "VADShards"]),
 
         // MARK: - Training: the report's models on OpenBLAS, evaluation, a VAD for new audio
         .target(name: "VADTrain", dependencies: ["BLAS", "CLSTMKernels", "VADShards", "VADPipeline"]),

@@ -7,7 +7,7 @@ export ROOT
 
 # Debian packages vadprep builds against (C libraries) and the tools the
 # corpus scripts use to make audio.
-SYSTEM_PACKAGES=(pkg-config libsndfile1-dev libfftw3-dev libsoxr-dev libopenblas-dev espeak-ng sox ktuberling-data)
+SYSTEM_PACKAGES=(pkg-config libsndfile1-dev libfftw3-dev libsoxr-dev libopenblas-dev zlib1g-dev espeak-ng sox ktuberling-data)
 
 say() { printf '==> %s\n' "$*" >&2; }
 

@@ -15,6 +15,6 @@ struct VADPrep: ParsableCommand {
             marks speech in new recordings. `inspect` shows what a dataset holds; `verify` re-hashes it.
             """,
         version: VADPrepVersion.current,
-        subcommands: [Extract.self, Merge.self, Segment.self, Train.self, Eval.self, Predict.self, Inspect.self, Verify.self]
+        subcommands: [Extract.self, Merge.self, Segment.self, Train.self, Eval.self, Predict.self, Inspect.self, Verify.self, Export.self]
     )
 }
