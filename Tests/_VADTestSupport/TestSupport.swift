@@ -37,6 +37,10 @@ public enum TestSupport {
         public var stderr: String
         /// Whether the program was killed by a signal (a crash or trap), `status` then being the signal.
         public var signalled = false
+
+        public init(status: Int32, stdout: String, stderr: String, signalled: Bool = false) {
+            (self.status, self.stdout, self.stderr, self.signalled) = (status, stdout, stderr, signalled)
+        }
     }
 
     /// The built `vadprep` executable, beside the test bundle.
