@@ -63,6 +63,11 @@ import _VADTestSupport
         }
         let inspect = try TestSupport.vadprep(["inspect", directory, "--utterances"])
         #expect((0...127).contains(inspect.status) && !inspect.signalled, "\(name): inspect \(inspect.status) \(inspect.stderr)")
+        if verifyMessage.hasPrefix("index.json: ") {
+            // inspect reads only the index, and refuses one that contradicts itself.
+            #expect(inspect.status == 1 && inspect.stdout.isEmpty, "\(name): inspect \(inspect.status) \(inspect.stderr)")
+            #expect(inspect.stderr.contains("vadprep inspect: \(directory)/\(verifyMessage)"), "\(name): inspect said \(inspect.stderr)")
+        }
         let after = Set(try FileManager.default.contentsOfDirectory(atPath: base.work.path))
         #expect(after == before, "\(name): files appeared or vanished beside the dataset: \(after.symmetricDifference(before))")
     }
@@ -170,5 +175,55 @@ import _VADTestSupport
             try FileManager.default.removeItem(atPath: directory)
         }
         #expect(try TestSupport.vadprep(["verify", base.segments, "--quiet"]).status == 0)
+    }
+
+    /// The Python interpreter with numpy, safetensors and torch: VADPREP_PYTHON,
+    /// or the virtualenv Pipelines/test.sh makes.
+    static let python: String? = {
+        let candidates = [ProcessInfo.processInfo.environment["VADPREP_PYTHON"], "\(TestSupport.packageRoot)/.build-venv/bin/python"]
+        return candidates.compactMap { $0 }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }()
+
+    /// The Python readers make the same structural checks, with the same words.
+    @Test(.enabled(if: python != nil, "needs VADPREP_PYTHON or .build-venv with numpy, safetensors and torch"))
+    func pythonReadersRefuseCraftedDatasets() throws {
+        let base = try Base()
+        let python = try #require(Self.python)
+        let scripts = "\(TestSupport.packageRoot)/Pipelines/python"
+        let features = try CraftedDataset.index(base.features)
+        let segments = try CraftedDataset.index(base.segments)
+        let first = features.utterances[0], shard0 = features.shards[0].file
+
+        let traversal = base.work.file("py-traversal")
+        try CraftedDataset.copy(base.features, to: traversal)
+        try CraftedDataset.editIndex(traversal) { $0.shards[0].file = "../\(shard0)" }
+        let lying = base.work.file("py-lying")
+        try CraftedDataset.copy(base.features, to: lying)
+        try CraftedDataset.editIndex(lying) { index in
+            index.utterances[0].frames += 10
+            index.shards[0].frames += 10
+            index.statistics.frames += 10
+        }
+        let lyingSegments = base.work.file("py-lying-segments")
+        try CraftedDataset.copy(base.segments, to: lyingSegments)
+        try CraftedDataset.editShard(lyingSegments, file: segments.shards[0].file) { shard in
+            shard.tensors["labels"]!.shape = [shard.tensors["labels"]!.bytes.count]
+        }
+        let runs: [([String], String)] = [
+            (["check_shards.py", traversal],
+             "check_shards: FAILED: \(traversal)/index.json: shard 0 is named '../\(shard0)', which contains a path separator; a shard is a plain file inside the dataset\n"),
+            (["compare_datasets.py", traversal, base.features],
+             "compare_datasets: \(traversal)/index.json: shard 0 is named '../\(shard0)', which contains a path separator; a shard is a plain file inside the dataset\n"),
+            (["check_shards.py", lying],
+             "check_shards: FAILED: \(lying)/\(shard0): utterance_offsets[1] is \(first.frames): utterance \(first.id) (row 0) has \(first.frames + 10) frames in the index, so expected \(first.frames + 10)\n"),
+            (["torch_segments.py", lyingSegments],
+             "torch_segments: \(lyingSegments)/\(segments.shards[0].file): tensor \"labels\" is uint8 [\(segments.shards[0].utterances * (segments.segments?.frames ?? 0))], expected uint8 [\(segments.shards[0].utterances), \(segments.segments?.frames ?? 0)]\n"),
+        ]
+        for (arguments, message) in runs {
+            let run = try TestSupport.run(python, ["\(scripts)/\(arguments[0])"] + arguments.dropFirst())
+            #expect(run.status == 1 && run.stderr == message, "\(arguments): \(run.status) \(run.stderr)")
+        }
+        let good = try TestSupport.run(python, ["\(scripts)/check_shards.py", base.features])
+        #expect(good.status == 0, "\(good.stderr)")
     }
 }
