@@ -9,7 +9,7 @@ import _VADTestSupport
 /// `inspect` and `merge` refuse it (or, `inspect`, report it) with an exit
 /// status, never a crash, and write nothing outside their output.
 @Suite(.serialized) struct CraftedDatasetTests {
-    /// A small real features dataset (three shards), a fixed-length segments
+    /// A small real features dataset (several shards, raw frames), a fixed-length segments
     /// dataset cut from it with padded tails, and a model trained on that.
     final class Base {
         let work = TestSupport.TemporaryDirectory()
@@ -19,7 +19,7 @@ import _VADTestSupport
 
         init() throws {
             let extract = try TestSupport.vadprep(["extract", TestSupport.fixture("corpus"), "--out", features, "--quiet",
-                                                   "--shard-size", "60k"])
+                                                   "--shard-size", "100k", "--raw-frames"])
             #expect(extract.status == 0, "\(extract.stderr)")
             let segment = try TestSupport.vadprep(["segment", features, "--out", segments, "--mode", "fixed", "--len", "0.7", "--quiet"])
             #expect(segment.status == 0, "\(segment.stderr)")
@@ -127,6 +127,12 @@ import _VADTestSupport
                     index.statistics.frames += 10
                 }
             }, verify: "\(shard0): utterance_offsets[1] is \(frames): utterance \(first.id) (row 0) has \(frames + 10) frames in the index, so expected \(frames + 10)"),
+            Case(name: "waveform-offsets-decrease", craft: { dir, _ in
+                try CraftedDataset.editShard(dir, file: shard0) { $0.edit("waveform_offsets", as: Int64.self) { $0[1] = -1 } }
+            }, verify: "\(shard0): waveform_offsets of row 0 (utterance \(first.id)) decrease, from 0 to -1"),
+            Case(name: "waveform-offsets-past-end", craft: { dir, _ in
+                try CraftedDataset.editShard(dir, file: shard0) { $0.edit("waveform_offsets", as: Int64.self) { $0[$0.count - 1] += 1 << 40 } }
+            }, verify: "\(shard0): waveform_offsets end at"),
             Case(name: "shard-listed-twice", craft: { dir, _ in
                 try CraftedDataset.editIndex(dir) { $0.shards.append($0.shards[0]) }
             }, verify: "index.json: shard \(shard0) is listed twice (shards 0 and \(index.shards.count))"),
