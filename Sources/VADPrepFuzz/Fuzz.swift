@@ -75,6 +75,13 @@ enum FuzzTarget: String, CaseIterable {
         }
     }
 
+    private static let datasetDirectory: String? = {
+        let directory = NSTemporaryDirectory() + "vadprep-fuzz-dataset-\(getpid())"
+        guard (try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)) != nil else { return nil }
+        atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "vadprep-fuzz-dataset-\(getpid())") }
+        return directory
+    }()
+
     /// The `dataset` target (see there).
     private static func runDataset(_ input: [UInt8]) {
         let separator = datasetSeparator
@@ -85,10 +92,10 @@ enum FuzzTarget: String, CaseIterable {
         let indexBytes = Array(input[..<split])
         let shardBytes = split < input.count ? Array(input[(split + separator.count)...]) : []
 
-        let directory = NSTemporaryDirectory() + "vadprep-fuzz-dataset-\(getpid())"
-        try? FileManager.default.removeItem(atPath: directory)
-        guard (try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)) != nil else { return }
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // One directory per process, holding only the two files written below
+        // (each run replaces both), removed at exit.
+        guard let directory = datasetDirectory else { return }
+        try? FileManager.default.removeItem(atPath: "\(directory)/\(DatasetIndex.fileName)")
 
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
