@@ -66,7 +66,7 @@ let package = Package(
         .executableTarget(name: "VADTrainBench", dependencies: ["VADTrain", "BLAS"]),
 
         // MARK: - Fuzzing (Pipelines/fuzz.sh builds it with -sanitize=fuzzer -DFUZZING)
-        .executableTarget(name: "VADPrepFuzz", dependencies: ["VADPipeline", "VADShards"]),
+        .executableTarget(name: "VADPrepFuzz", dependencies: ["VADPipeline", "VADShards", "VADTrain"]),
 
         // MARK: - Tests
         .target(name: "_VADTestSupport", dependencies: ["VADShards"], path: "Tests/_VADTestSupport"),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fuzzes vadprep's readers of untrusted input with libFuzzer (and
 # AddressSanitizer) for SECONDS each: the label parsers, the shard header
-# and index readers, and the audio front end. Seeds come from Fixtures/.
+# and index readers, the audio front end, and whole datasets through the
+# segment and training readers. Seeds come from Fixtures/fuzz-seeds/TARGET.
 # Prints each target's executions; fails if any input crashes, and leaves
 # the input in .build-fuzz/crash-TARGET-* (replay it with the normal build:
 # VADPREP_FUZZ_TARGET=TARGET .build/debug/VADPrepFuzz FILE).
@@ -17,23 +18,17 @@ flags=(--scratch-path .build-fuzz --product VADPrepFuzz -Xswiftc -sanitize=fuzze
 swift build "${flags[@]}" 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' >&2
 fuzzer="$(swift build "${flags[@]}" --show-bin-path)/VADPrepFuzz"
 
-# Seeds: the fixtures' label files and audio, and a small dataset's shard and index.
-seeds=.build-fuzz/seeds
-rm -rf "$seeds" .build-fuzz/crash-*
-mkdir -p "$seeds/labels" "$seeds/shard" "$seeds/audio"
-cp Fixtures/corpus/*.txt Fixtures/corpus/*.lab Fixtures/corpus/*.rttm Fixtures/corpus/*.frames "$seeds/labels/"
-cp Fixtures/corpus/*.wav Fixtures/corpus/*.flac Fixtures/corpus/nested/*.ogg "$seeds/audio/"
-build_vadprep debug
-"$VADPREP" extract Fixtures/corpus --out "$seeds/dataset" --shard-size 20k --delta-order 0 --num-ceps 4 --quiet
-cp "$seeds/dataset/index.json" "$seeds/dataset/shard-00000.safetensors" "$seeds/shard/"
+# Seeds: Fixtures/fuzz-seeds/TARGET (label files, audio, a small dataset's
+# index and shards, and whole small datasets as index + shard).
+rm -rf .build-fuzz/crash-*
 
 status=0
-for target in labels shard audio; do
+for target in labels shard audio dataset; do
     say "fuzzing $target for $seconds s"
     mkdir -p ".build-fuzz/corpus-$target"
     log=".build-fuzz/$target.log"
     if SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0 VADPREP_FUZZ_TARGET=$target \
-        "$fuzzer" ".build-fuzz/corpus-$target" "$seeds/$target" -max_total_time="$seconds" -max_len=65536 \
+        "$fuzzer" ".build-fuzz/corpus-$target" "Fixtures/fuzz-seeds/$target" -max_total_time="$seconds" -max_len=65536 \
         -print_final_stats=1 -artifact_prefix=".build-fuzz/crash-$target-" > "$log" 2>&1; then
         runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
         corpus=$(ls ".build-fuzz/corpus-$target" | wc -l)

@@ -19,6 +19,8 @@ from numpy.lib.stride_tricks import as_strided
 from safetensors import safe_open
 from safetensors.numpy import load_file
 
+from vadprep_dataset import DatasetError, load_shard, read_index
+
 passed = 0
 
 
@@ -32,7 +34,10 @@ def check(condition, message):
 
 def main(directory):
     root = Path(directory)
-    index = json.loads((root / "index.json").read_text())
+    try:
+        index = read_index(root)  # shard names plain, the index consistent with itself
+    except DatasetError as error:
+        check(False, str(error))
     check(index["format"] == "vadprep-dataset", "index format")
     dim = index["feature_dim"]
     all_features = []
@@ -43,6 +48,10 @@ def main(directory):
     for number, shard in enumerate(index["shards"]):
         path = root / shard["file"]
         check(hashlib.sha256(path.read_bytes()).hexdigest() == shard["sha256"], f"{path}: sha256")
+        try:
+            load_shard(root, index, number)  # dtypes, shapes and offsets against the index
+        except DatasetError as error:
+            check(False, str(error))
         tensors = load_file(str(path))
         with safe_open(str(path), framework="np") as f:
             metadata = f.metadata()

@@ -8,25 +8,28 @@ Prints one line and exits 0 when they agree; names the first difference and
 exits 1 otherwise. Used to check a merged multi-machine extraction against a
 single-machine run.
 """
-import json
 import sys
 from itertools import zip_longest
 from pathlib import Path
 
-from safetensors.numpy import load_file
+from vadprep_dataset import DatasetError, load_shard, read_index
 
 
 def utterances(directory):
     """(id, {tensor: bytes}) for every utterance, in index order."""
     root = Path(directory)
-    if not (root / "index.json").is_file():
-        sys.exit(f"compare_datasets: {directory} is not a dataset (no index.json)")
-    index = json.loads((root / "index.json").read_text())
+    try:
+        index = read_index(root)
+    except DatasetError as error:
+        sys.exit(f"compare_datasets: {error}")
     shards = {}
     for u in index["utterances"]:
         number = u["shard"]
         if number not in shards:
-            shards = {number: load_file(str(root / index["shards"][number]["file"]))}
+            try:
+                shards = {number: load_shard(root, index, number)[0]}
+            except DatasetError as error:
+                sys.exit(f"compare_datasets: {error}")
         t = shards[number]
         row = u["row"]
         first, end = t["utterance_offsets"][row], t["utterance_offsets"][row + 1]

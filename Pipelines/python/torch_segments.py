@@ -15,22 +15,26 @@ Run as a script it reads each dataset given, checks what it reads against
 the index, and trains a small frame classifier for a few steps with a
 masked loss, as a smoke test that the data is usable.
 """
-import json
 import sys
 from pathlib import Path
 
 import numpy as np
 import torch
-from safetensors.numpy import load_file
+
+from vadprep_dataset import DatasetError, load_shard, read_index
 
 
 class VADSegments(torch.utils.data.Dataset):
     def __init__(self, directory, epoch=None, normalize=True):
         self.root = Path(directory)
-        self.index = json.loads((self.root / "index.json").read_text())
-        info = self.index["segments"]
+        # Shard names plain, the index consistent, every shard's tensors as the
+        # index says: raises DatasetError (a ValueError) naming the file otherwise.
+        self.index = read_index(self.root)
+        info = self.index.get("segments")
+        if info is None:
+            raise DatasetError(f"{directory}: is a {self.index.get('kind')} dataset; VADSegments reads what vadprep segment writes")
         self.fixed = info["layout"] == "fixed"
-        self.shards = [load_file(str(self.root / s["file"])) for s in self.index["shards"]]
+        self.shards = [load_shard(self.root, self.index, number)[0] for number in range(len(self.index["shards"]))]
         stats = self.index["statistics"]
         self.mean = np.asarray(stats["mean"], dtype=np.float32) if normalize else 0.0
         self.scale = 1.0 / np.maximum(np.asarray(stats["std"], dtype=np.float32), 1e-5) if normalize else 1.0
@@ -83,7 +87,11 @@ def main(directories):
         passed += 1
 
     for directory in directories:
-        data = VADSegments(directory)
+        try:
+            data = VADSegments(directory)
+        except DatasetError as error:
+            print(f"torch_segments: {error}", file=sys.stderr)
+            sys.exit(1)
         info = data.index["segments"]
         batch = 1 if not data.fixed else 51
         loader = torch.utils.data.DataLoader(data, batch_size=batch, shuffle=True, collate_fn=collate_padded,

@@ -1,6 +1,7 @@
 import Foundation
 import VADPipeline
 import VADShards
+import VADTrain
 
 /// Fuzz targets: arbitrary bytes into each reader of untrusted input. Every
 /// input must end in a value or a thrown error, never a crash.
@@ -16,6 +17,17 @@ enum FuzzTarget: String, CaseIterable {
     case shard
     /// The audio front end: libsndfile, mixing, resampling, framing, MFCC.
     case audio
+    /// A whole small dataset through its readers: `Dataset` (open, every
+    /// utterance, as `segment` reads them), `DatasetVerifier`, and
+    /// `TrainingData` (every batch, as `train` and `eval` read them). The
+    /// input is an index and a shard, split at the first `datasetSeparator`;
+    /// the shard is written as `shard-00000.safetensors` and the index re-sealed
+    /// (shard size and SHA-256, `index_sha256`), as anyone editing a dataset
+    /// can, so that mutations reach the consistency checks and not just the hashes.
+    case dataset
+
+    /// Between the index and the shard in a `dataset` input.
+    static let datasetSeparator = Array("\n--shard--\n".utf8)
 
     static var selected: FuzzTarget {
         let name = ProcessInfo.processInfo.environment["VADPREP_FUZZ_TARGET"] ?? ""
@@ -58,6 +70,77 @@ enum FuzzTarget: String, CaseIterable {
             }
             _ = try? AudioDecoder.decode(path: path, options: AudioOptions()) { framer.accept($0, emit: emit) }
             framer.finish(emit: emit)
+        case .dataset:
+            Self.runDataset(Array(bytes))
+        }
+    }
+
+    private static let datasetDirectory: String? = {
+        let directory = NSTemporaryDirectory() + "vadprep-fuzz-dataset-\(getpid())"
+        guard (try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)) != nil else { return nil }
+        atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "vadprep-fuzz-dataset-\(getpid())") }
+        return directory
+    }()
+
+    /// The `dataset` target (see there).
+    private static func runDataset(_ input: [UInt8]) {
+        let separator = datasetSeparator
+        var split = input.count
+        if input.count >= separator.count {
+            split = (0...(input.count - separator.count)).first { input[$0..<($0 + separator.count)].elementsEqual(separator) } ?? input.count
+        }
+        let indexBytes = Array(input[..<split])
+        let shardBytes = split < input.count ? Array(input[(split + separator.count)...]) : []
+
+        // One directory per process, holding only the two files written below
+        // (each run replaces both), removed at exit.
+        guard let directory = datasetDirectory else { return }
+        try? FileManager.default.removeItem(atPath: "\(directory)/\(DatasetIndex.fileName)")
+
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        guard var index = try? decoder.decode(DatasetIndex.self, from: Data(indexBytes)) else {
+            _ = try? DatasetIndex.decode(Data(indexBytes), path: "fuzz")
+            return
+        }
+        // Only this one name is ever written; the index may name others, which
+        // the readers must refuse or find missing.
+        let shardName = "shard-00000.safetensors"
+        guard FileManager.default.createFile(atPath: "\(directory)/\(shardName)", contents: Data(shardBytes)) else { return }
+        var hash = SHA256()
+        hash.update(shardBytes)
+        let digest = hash.hexDigest()
+        for number in index.shards.indices where index.shards[number].file == shardName {
+            index.shards[number].bytes = shardBytes.count
+            index.shards[number].sha256 = digest
+        }
+        guard let sealed = try? index.encoded(),
+              FileManager.default.createFile(atPath: "\(directory)/\(DatasetIndex.fileName)", contents: Data(sealed)) else { return }
+
+        // segment's reader: open, then every utterance's frames.
+        if let dataset = try? Dataset(directory: directory), (try? dataset.openAll()) != nil {
+            var sink: Float = 0
+            for number in dataset.index.utterances.indices {
+                guard let view = try? dataset.utterance(number) else { continue }
+                sink += (view.features.last ?? 0) + Float(view.labels.last ?? 0) + (view.waveform?.last ?? 0)
+            }
+            _ = (try? dataset.checkValues(), sink)
+        }
+        _ = DatasetVerifier.verify(directory: directory)
+
+        // train's and eval's reader: every batch of stored epoch 0.
+        var config = ModelConfig(kind: .lstm)
+        (config.inputs, config.hidden) = (1, 1)
+        if let raw = index.rawFrames, raw.length > 0, raw.length <= 1024 {
+            config = ModelConfig(kind: .cdnnRaw)
+            (config.inputs, config.rawFilterLength) = (raw.length, 1)
+        }
+        guard let data = try? TrainingData(directory: directory, config: config, normalization: nil, batchSize: 4) else { return }
+        for members in data.batches(epoch: 0, shuffleSeed: 1) {
+            // Bound the memory of one batch (the checks bound it by the shard's size).
+            guard data.frames(members) <= 1 << 16, (data.segmentFrames ?? 0) <= 1 << 16 else { continue }
+            let batch: Batch<Float>? = try? data.batch(members)
+            _ = batch?.targets.count
         }
     }
 }

@@ -1,6 +1,9 @@
-/// A dataset opened for reading: its index and memory-mapped shards, with
-/// each shard's SHA-256 checked once, when it is first opened, so that damaged
-/// data is refused before anything reads it.
+/// A dataset opened for reading: its index and memory-mapped shards. The
+/// index is checked against itself when the dataset is opened, and each
+/// shard's size, SHA-256 and header against the index when it is first
+/// opened (`DatasetChecker`), so that damaged or inconsistent data is refused
+/// before anything reads it. Values are checked by `checkValues()`, for
+/// readers that compute with them.
 ///
 /// Shards open lazily, which mutates the reader; call `openAll()` before
 /// sharing a `Dataset` between threads, after which it is only read.
@@ -9,12 +12,16 @@ public final class Dataset: @unchecked Sendable {
     public let directory: String
     public let index: DatasetIndex
     private var readers: [ShardReader?]
+    /// Each shard's utterance records, in row order.
+    private let members: [[UtteranceRecord]]
 
-    /// Opens `directory` and reads its index. Shards are opened on first use.
+    /// Opens `directory`, reads its index and checks it. Shards are opened on first use.
     public init(directory: String) throws(ShardError) {
         self.directory = directory
         index = try DatasetIndex.read(from: directory)
+        try DatasetChecker.check(index, path: "\(directory)/\(DatasetIndex.fileName)")
         readers = Array(repeating: nil, count: index.shards.count)
+        members = DatasetChecker.members(of: index)
     }
 
     /// Shard `number`, mapped, with its size and SHA-256 checked against the index.
@@ -32,6 +39,7 @@ public final class Dataset: @unchecked Sendable {
         guard hash.hexDigest() == record.sha256 else {
             throw ShardError(path, "SHA-256 does not match the index (the file is damaged); run vadprep verify")
         }
+        try DatasetChecker.checkStructure(of: reader, members: members[number], index: index)
         readers[number] = reader
         return reader
     }
@@ -39,6 +47,14 @@ public final class Dataset: @unchecked Sendable {
     /// Opens (and hash-checks) every shard now.
     public func openAll() throws(ShardError) {
         for number in index.shards.indices { _ = try shard(number) }
+    }
+
+    /// Opens every shard and checks its values (`DatasetChecker.checkValues`):
+    /// features finite, labels 0, 1 or 255, masks 0 or 1.
+    public func checkValues() throws(ShardError) {
+        for number in index.shards.indices {
+            try DatasetChecker.checkValues(of: try shard(number), members: members[number], index: index)
+        }
     }
 
     /// Frames of utterance `number` (an index into `index.utterances`) of a
@@ -53,13 +69,14 @@ public final class Dataset: @unchecked Sendable {
         let dimension = index.featureDim
         let features = try reader.floats(ShardMetadata.features)
         let labels = try reader.bytes(ShardMetadata.labels)
-        guard first <= end, end * dimension <= features.count, end <= labels.count, end - first == record.frames else {
+        guard 0 <= first, first <= end, end * dimension <= features.count, end <= labels.count, end - first == record.frames else {
             throw ShardError(reader.path, "utterance_offsets of \(record.id) do not match the index")
         }
         var waveform: UnsafeBufferPointer<Float>?
         if index.rawFrames != nil {
             let samples = try reader.floats(ShardMetadata.waveform)
             let sampleOffsets = try reader.int64s(ShardMetadata.waveformOffsets)
+            guard record.row + 1 < sampleOffsets.count else { throw ShardError(reader.path, "has no waveform row \(record.row)") }
             let from = Int(sampleOffsets[record.row]), to = Int(sampleOffsets[record.row + 1])
             guard from <= to, to <= samples.count else { throw ShardError(reader.path, "waveform_offsets of \(record.id) are out of range") }
             waveform = UnsafeBufferPointer(rebasing: samples[from..<to])

@@ -157,6 +157,11 @@ public struct DatasetIndex: Codable, Equatable, Sendable {
         guard holdsItsOwnDigest(Array(data)) else {
             throw ShardError(path, "SHA-256 does not match the index_sha256 it records (the file is damaged or was edited)")
         }
+        for (number, shard) in index.shards.enumerated() {
+            if let problem = ShardRecord.problem(withFileName: shard.file) {
+                throw ShardError(path, "shard \(number) is named \(jsonString(shard.file)), \(problem); a shard is a plain file inside the dataset")
+            }
+        }
         return index
     }
 }
@@ -268,6 +273,19 @@ public struct ShardRecord: Codable, Equatable, Sendable {
         self.sha256 = sha256
         self.utterances = utterances
         self.frames = frames
+    }
+
+    /// Why `name` cannot be a shard's file name, or nil when it can: a shard
+    /// is a plain `.safetensors` file directly inside its dataset, so no
+    /// name in an index can reach outside the dataset directory.
+    public static func problem(withFileName name: String) -> String? {
+        if name.isEmpty { return "which is empty" }
+        if name.contains("/") || name.contains("\\") { return "which contains a path separator" }
+        if name.hasPrefix(".") { return "which is hidden or a relative path" }
+        if name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) { return "which contains a control character" }
+        if !name.hasSuffix(".safetensors") || name == ".safetensors" { return "which does not end in .safetensors" }
+        if name.utf8.count > 255 { return "which is longer than a file name can be" }
+        return nil
     }
 
     /// Whether `DIRECTORY/file` is still this shard: the recorded size and SHA-256.

@@ -15,8 +15,10 @@ public enum DatasetVerifier {
         public var isIntact: Bool { problems.isEmpty }
     }
 
-    /// Verifies the dataset in `directory`. `progress` is called after each
-    /// shard with (shards done, shards in all).
+    /// Verifies the dataset in `directory`: the index against itself, then
+    /// each shard's size, SHA-256, header (`DatasetChecker.checkStructure`)
+    /// and values (`DatasetChecker.checkValues`). `progress` is called after
+    /// each shard with (shards done, shards in all).
     public static func verify(directory: String, progress: (Int, Int) -> Void = { _, _ in }) -> Report {
         var report = Report()
         let index: DatasetIndex
@@ -25,11 +27,16 @@ public enum DatasetVerifier {
             return report
         }
         let indexPath = "\(directory)/\(DatasetIndex.fileName)"
-        report.problems += checkIndex(index, path: indexPath)
+        report.problems += DatasetChecker.problems(in: index, path: indexPath)
+        // Shards are read against the index only when the index holds together;
+        // otherwise they are only hashed.
+        let consistent = report.problems.isEmpty
+        let members = DatasetChecker.members(of: index)
         for (number, shard) in index.shards.enumerated() {
             let path = "\(directory)/\(shard.file)"
-            let members = index.utterances.filter { $0.shard == number }
-            report.problems += checkShard(shard, path: path, members: members, index: index, report: &report)
+            if let problem = checkShard(shard, path: path, members: consistent ? members[number] : nil, index: index, report: &report) {
+                report.problems.append(problem)
+            }
             progress(number + 1, index.shards.count)
         }
         let listed = Set(index.shards.map(\.file))
@@ -42,108 +49,30 @@ public enum DatasetVerifier {
         return report
     }
 
-    private static func checkIndex(_ index: DatasetIndex, path: String) -> [ShardError] {
-        var problems: [ShardError] = []
-        var rows = Array(repeating: 0, count: index.shards.count)
-        var frames = Array(repeating: 0, count: index.shards.count)
-        for utterance in index.utterances {
-            guard index.shards.indices.contains(utterance.shard) else {
-                problems.append(ShardError(path, "utterance \(utterance.id) names shard \(utterance.shard), which does not exist"))
-                continue
-            }
-            if utterance.row != rows[utterance.shard] {
-                problems.append(ShardError(path, "utterance \(utterance.id) is row \(utterance.row) of shard \(utterance.shard), expected row \(rows[utterance.shard])"))
-            }
-            rows[utterance.shard] += 1
-            frames[utterance.shard] += utterance.frames
-        }
-        for (number, shard) in index.shards.enumerated() {
-            if shard.utterances != rows[number] || shard.frames != frames[number] {
-                problems.append(ShardError(path, "shard \(shard.file) is recorded with \(shard.utterances) utterances and \(shard.frames) frames, but its utterances add up to \(rows[number]) and \(frames[number])"))
-            }
-        }
-        let total = index.utterances.reduce(0) { $0 + $1.frames }
-        if index.segments == nil && index.statistics.frames != total {
-            problems.append(ShardError(path, "statistics count \(index.statistics.frames) frames, utterances \(total)"))
-        }
-        if index.statistics.sum.count != index.featureDim || index.featureNames.count != index.featureDim {
-            problems.append(ShardError(path, "feature dimension \(index.featureDim) does not match the statistics or feature names"))
-        }
-        return problems
-    }
-
-    private static func checkShard(_ shard: ShardRecord, path: String, members: [UtteranceRecord],
-                                   index: DatasetIndex, report: inout Report) -> [ShardError] {
-        guard FileSystem.exists(path) else { return [ShardError(path, "is missing")] }
-        guard let size = FileSystem.size(path) else { return [ShardError(path, "cannot be read")] }
-        guard size == shard.bytes else { return [ShardError(path, "is \(size) bytes, the index records \(shard.bytes) (truncated or replaced)")] }
+    /// The first problem of one shard: missing, wrong size or hash, a header
+    /// that disagrees with the index, or bad values.
+    private static func checkShard(_ shard: ShardRecord, path: String, members: [UtteranceRecord]?,
+                                   index: DatasetIndex, report: inout Report) -> ShardError? {
+        guard FileSystem.exists(path) else { return ShardError(path, "is missing") }
+        guard let size = FileSystem.size(path) else { return ShardError(path, "cannot be read") }
+        guard size == shard.bytes else { return ShardError(path, "is \(size) bytes, the index records \(shard.bytes) (truncated or replaced)") }
         let reader: ShardReader
-        do { reader = try ShardReader(path: path) } catch { return [error] }
+        do { reader = try ShardReader(path: path) } catch { return error }
         var hash = SHA256()
         hash.update(reader.fileBytes)
         report.shardsChecked += 1
         report.bytesHashed += size
         guard hash.hexDigest() == shard.sha256 else {
-            return [ShardError(path, "SHA-256 does not match the index (the file is damaged)")]
+            return ShardError(path, "SHA-256 does not match the index (the file is damaged)")
         }
+        guard let members else { return nil }
         do {
-            try checkContents(reader, shard: shard, members: members, index: index)
+            try DatasetChecker.checkStructure(of: reader, members: members, index: index)
+            try DatasetChecker.checkValues(of: reader, members: members, index: index)
         } catch {
-            return [error]
+            return error
         }
-        return []
-    }
-
-    /// The shard's tensors and metadata agree with the index's account of it.
-    private static func checkContents(_ reader: ShardReader, shard: ShardRecord, members: [UtteranceRecord],
-                                      index: DatasetIndex) throws(ShardError) {
-        let path = reader.path
-        let ids = ShardMetadata.utteranceIDs(reader.header.metadata)
-        guard ids == members.map(\.id) else { throw ShardError(path, "utterance list in the header does not match the index") }
-        let dimension = index.featureDim
-        if let segments = index.segments, segments.isFixedLength, let length = segments.frames {
-            // [segments, frames, D] tensors; real frames per row in the index.
-            let rows = members.count
-            guard try reader.info(ShardMetadata.features).shape == [rows, length, dimension] else {
-                throw ShardError(path, "features do not have shape [\(rows), \(length), \(dimension)]")
-            }
-            guard try reader.info(ShardMetadata.labels).shape == [rows, length] else { throw ShardError(path, "labels do not have shape [\(rows), \(length)]") }
-            if segments.masked {
-                let mask = try reader.bytes(ShardMetadata.mask)
-                guard mask.count == rows * length else { throw ShardError(path, "mask does not have shape [\(rows), \(length)]") }
-                for (row, member) in members.enumerated() {
-                    let real = mask[(row * length)..<((row + 1) * length)].reduce(0) { $0 + Int($1) }
-                    guard real == member.frames else { throw ShardError(path, "mask of row \(row) marks \(real) real frames, the index \(member.frames)") }
-                }
-            }
-            guard Array(try reader.int64s(ShardMetadata.startFrame)) == members.map({ Int64($0.startFrame ?? -1) }) else {
-                throw ShardError(path, "start_frame does not match the index")
-            }
-            return
-        }
-        let offsets = try reader.int64s(ShardMetadata.utteranceOffsets)
-        var expected: [Int64] = [0]
-        for member in members { expected.append(expected.last! + Int64(member.frames)) }
-        guard Array(offsets) == expected else { throw ShardError(path, "utterance_offsets do not match the frames in the index") }
-        let features = try reader.info(ShardMetadata.features)
-        guard features.shape == [shard.frames, dimension] else {
-            throw ShardError(path, "features have shape \(features.shape), expected [\(shard.frames), \(dimension)]")
-        }
-        guard try reader.info(ShardMetadata.labels).shape == [shard.frames] else {
-            throw ShardError(path, "labels do not have one value per frame")
-        }
-        if index.segments != nil {
-            guard Array(try reader.int64s(ShardMetadata.startFrame)) == members.map({ Int64($0.startFrame ?? -1) }) else {
-                throw ShardError(path, "start_frame does not match the index")
-            }
-        }
-        if index.rawFrames != nil {
-            let waveformOffsets = try reader.int64s(ShardMetadata.waveformOffsets)
-            let waveform = try reader.info(ShardMetadata.waveform)
-            guard waveformOffsets.count == members.count + 1, waveformOffsets.last == Int64(waveform.elementCount) else {
-                throw ShardError(path, "waveform_offsets do not match the waveform")
-            }
-        }
+        return nil
     }
 }
 

@@ -22,6 +22,12 @@ public struct TensorInfo: Equatable, Sendable {
     /// Byte range within the data section (after the header), `[begin, end)`.
     public var dataOffsets: Range<Int>
 
+    public init(dtype: DType, shape: [Int], dataOffsets: Range<Int>) {
+        self.dtype = dtype
+        self.shape = shape
+        self.dataOffsets = dataOffsets
+    }
+
     public var elementCount: Int { shape.reduce(1, *) }
 }
 

@@ -23,6 +23,12 @@ extension VADPrep {
                 Terminal.warn("vadprep inspect: \(error)")
                 throw ExitCode(1)
             }
+            // Only the index is read, but the summary computes with it: it must hold together.
+            let problems = DatasetChecker.problems(in: index, path: "\(dataset)/\(DatasetIndex.fileName)")
+            guard problems.isEmpty else {
+                for problem in problems { Terminal.warn("vadprep inspect: \(problem)") }
+                throw ExitCode(1)
+            }
             if json {
                 print(String(decoding: try index.encoded(), as: UTF8.self), terminator: "")
                 return

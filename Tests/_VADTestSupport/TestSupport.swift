@@ -35,6 +35,12 @@ public enum TestSupport {
         public var status: Int32
         public var stdout: String
         public var stderr: String
+        /// Whether the program was killed by a signal (a crash or trap), `status` then being the signal.
+        public var signalled = false
+
+        public init(status: Int32, stdout: String, stderr: String, signalled: Bool = false) {
+            (self.status, self.stdout, self.stderr, self.signalled) = (status, stdout, stderr, signalled)
+        }
     }
 
     /// The built `vadprep` executable, beside the test bundle.
@@ -71,6 +77,6 @@ public enum TestSupport {
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return Run(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                   stderr: String(decoding: errData, as: UTF8.self))
+                   stderr: String(decoding: errData, as: UTF8.self), signalled: process.terminationReason == .uncaughtSignal)
     }
 }

@@ -100,4 +100,35 @@ import _VADTestSupport
         let bad = try TestSupport.vadprep(["extract", corpus, "--out", work.file("x"), "--part", "3/3"])
         #expect(bad.status != 0 && bad.stderr.contains("--part 3/3: expected K/N with 0 ≤ K < N"))
     }
+
+    /// The parts' utterances and failures must be the corpus listing their
+    /// part information records, each once: a part edited and re-sealed to
+    /// drop, rename or duplicate a recording is refused, and nothing is merged.
+    @Test func refusesPartsThatDoNotAddUpToTheListing() throws {
+        let work = TestSupport.TemporaryDirectory()
+        let corpus = try Self.corpus(in: work)
+        for k in 0..<2 { _ = try Self.extract(corpus, work.file("p\(k)"), ["--part", "\(k)/2"]) }
+        let holder = try (0..<2).first { try !CraftedDataset.index(work.file("p\($0)")).failures.isEmpty }!
+        let other = 1 - holder
+        let otherSource = try CraftedDataset.index(work.file("p\(other)")).utterances[0].source
+        let cases: [(String, (inout DatasetIndex) -> Void, String)] = [
+            ("dropped", { $0.failures.removeAll() },
+             "the parts hold 5 utterances and 0 failures, 5 recordings, but the corpus listing they were extracted from has 6; a part is incomplete or was edited"),
+            ("renamed", { $0.failures[0].source = "other.wav" },
+             "the parts' utterances and failures are not the recordings of the corpus listing they were extracted from (its SHA-256 differs); a part is incomplete or was edited"),
+            ("duplicated", { $0.failures[0].source = otherSource },
+             "recording \(otherSource) is listed twice, in \(work.file("p\(min(holder, other))")) and \(work.file("p\(max(holder, other))")) (as an utterance or a failure); parts must hold different recordings"),
+        ]
+        let original = try Data(contentsOf: URL(fileURLWithPath: work.file("p\(holder)/index.json")))
+        for (name, edit, message) in cases {
+            try original.write(to: URL(fileURLWithPath: work.file("p\(holder)/index.json")))
+            try CraftedDataset.editIndex(work.file("p\(holder)"), edit)
+            let run = try TestSupport.vadprep(["merge", work.file("p0"), work.file("p1"), "--out", work.file("m")])
+            #expect(run.status == 1 && run.stderr == "vadprep merge: \(message)\n", "\(name): \(run.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: work.file("m")), "\(name)")
+        }
+        try original.write(to: URL(fileURLWithPath: work.file("p\(holder)/index.json")))
+        let good = try TestSupport.vadprep(["merge", work.file("p0"), work.file("p1"), "--out", work.file("m"), "--quiet"])
+        #expect(good.status == 0, "\(good.stderr)")
+    }
 }

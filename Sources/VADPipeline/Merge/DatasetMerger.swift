@@ -25,14 +25,30 @@ public enum DatasetMerger {
                            force: Bool) throws -> DatasetIndex {
         guard !directories.isEmpty else { throw PipelineError("give at least one dataset to merge") }
         var parts: [(directory: String, index: DatasetIndex)] = []
+        var datasets: [Dataset] = []
         for directory in directories {
-            do { parts.append((directory, try DatasetIndex.read(from: directory))) } catch {
+            do {
+                let dataset = try Dataset(directory: directory)  // the index checked against itself
+                datasets.append(dataset)
+                parts.append((directory, dataset.index))
+            } catch {
                 throw PipelineError(error.description)
             }
         }
         try checkOutput(output, against: directories)
         parts = try ordered(parts)
         try checkCompatible(parts)
+        try checkListing(parts)
+        // Only shards the checker accepted (size, SHA-256, header against the
+        // index, values) are linked: a part's index names nothing else.
+        for dataset in datasets {
+            do {
+                try dataset.openAll()
+                try dataset.checkValues()
+            } catch {
+                throw PipelineError("\(error.description); nothing was merged")
+            }
+        }
 
         try OutputDirectory.prepare(output, force: force)
         var shards: [ShardRecord] = []
@@ -143,6 +159,35 @@ public enum DatasetMerger {
                 }
                 owner[record.id] = directory
             }
+        }
+    }
+
+    /// The parts of one partition hold, as utterances or failures, exactly
+    /// the recordings of the corpus listing they were extracted from, each
+    /// once: as many as `corpusFiles`, and with the listing's digest.
+    private static func checkListing(_ parts: [(directory: String, index: DatasetIndex)]) throws {
+        guard let partition = parts.first?.index.part else { return }
+        var seen: [String: String] = [:]
+        var items: [CorpusItem] = []
+        var utterances = 0, failures = 0
+        for (directory, index) in parts {
+            let sources = index.utterances.map(\.source) + index.failures.map(\.source)
+            utterances += index.utterances.count
+            failures += index.failures.count
+            for source in sources {
+                if let other = seen[source] {
+                    throw PipelineError("recording \(source) is listed twice, in \(other) and \(directory) (as an utterance or a failure); parts must hold different recordings")
+                }
+                seen[source] = directory
+                items.append(CorpusItem(relativePath: source, id: "", path: ""))
+            }
+        }
+        guard items.count == partition.corpusFiles else {
+            throw PipelineError("the parts hold \(utterances) utterance\(utterances == 1 ? "" : "s") and \(failures) failure\(failures == 1 ? "" : "s"), \(items.count) recordings, but the corpus listing they were extracted from has \(partition.corpusFiles); a part is incomplete or was edited")
+        }
+        items.sort { $0.relativePath.utf8.lexicographicallyPrecedes($1.relativePath.utf8) }
+        guard Corpus.digest(items) == partition.corpusDigest else {
+            throw PipelineError("the parts' utterances and failures are not the recordings of the corpus listing they were extracted from (its SHA-256 differs); a part is incomplete or was edited")
         }
     }
 

@@ -26,6 +26,7 @@ public enum Segmenter {
             throw PipelineError("\(source): is a \(dataset.index.kind) dataset; segment reads what `vadprep extract` writes")
         }
         try dataset.openAll()  // hash-checks every shard, and makes `dataset` safe to share with the writer threads
+        try dataset.checkValues()  // finite features, labels 0, 1 or 255: segments inherit what they copy
         let sourceHash = try FileSystem.sha256(ofFile: "\(source)/\(DatasetIndex.fileName)")
         let ids = dataset.index.utterances.map(\.id)
 

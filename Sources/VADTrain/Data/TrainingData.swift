@@ -80,7 +80,8 @@ public final class TrainingData: @unchecked Sendable {
         }
         self.normalization = normalization ?? (config.usesRawFrames ? InputNormalization(rawScale: 1.0 / 32768)
                                                                     : InputNormalization(statistics: index.statistics, inputs: config.inputs))
-        try dataset.openAll()
+        try dataset.openAll()  // size, SHA-256 and header of every shard against the index
+        try dataset.checkValues()  // finite features, labels 0, 1 or 255, masks 0 or 1: never train on garbage
     }
 
     /// The rows (segments or utterances) of training epoch `epoch`.
