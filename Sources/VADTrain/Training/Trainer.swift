@@ -19,6 +19,16 @@ public struct TrainOptions: Codable, Equatable, Sendable {
 
     public init(model: ModelConfig) { self.model = model }
 
+    /// Problems with the values, as messages naming the option.
+    public func problems() -> [String] {
+        var check = OptionCheck()
+        check.integer("--epochs", epochs, in: 1...100_000)
+        check.integer("--batch", batch, in: 1...100_000, unit: "segments")
+        check.number("--lr", learningRate, in: 0...10, aboveLowerBound: true)
+        check.integer("--threads", threads, in: OptionLimits.threads)
+        return model.problems() + check.problems
+    }
+
     /// The learning rate at `progress` epochs into the run (fractional:
     /// epoch + batches done / batches). A function of the position alone, so
     /// a resumed run follows the same curve.
@@ -78,10 +88,7 @@ public enum Trainer {
     public static func run(train: String, valid: String?, options: TrainOptions, out: String, resume: Bool, force: Bool,
                            shouldStop: () -> Bool = { false }, progress: (TrainProgress) -> Void = { _ in },
                            epochDone: (EpochRecord) -> Void = { _ in }) throws -> [EpochRecord] {
-        if let problem = options.model.problems().first { throw PipelineError(problem) }
-        guard options.epochs >= 1, options.batch >= 1, options.learningRate > 0, options.threads >= 1 else {
-            throw PipelineError("--epochs, --batch and --threads must be at least 1, --lr positive")
-        }
+        if let problem = options.problems().first { throw PipelineError(problem) }
         ComputeThreads.use(options.threads)
         let data: TrainingData, validation: TrainingData?
         do {
