@@ -173,6 +173,20 @@ import _VADTestSupport
         #expect(run.stderr.hasPrefix(expected + "\n"), "\(run.stderr)")
     }
 
+    /// Seconds that pass the first check but give no whole frame at the
+    /// dataset's frame shift are refused the same way, once it is read.
+    @Test func secondsShorterThanTheDatasetsFrame() throws {
+        let work = TestSupport.TemporaryDirectory()
+        let extract = try TestSupport.vadprep(["extract", TestSupport.fixture("corpus"), "--out", work.file("features"), "--quiet"])
+        try #require(extract.status == 0, "\(extract.stderr)")
+        for (option, mode) in [("--len", "fixed"), ("--hop", "fixed"), ("--max-len", "whole")] {
+            let run = try TestSupport.vadprep(["segment", work.file("features"), "--out", work.file("s"), "--mode", mode, "\(option)=0.004"])
+            #expect(run.status == 64)
+            #expect(run.stderr.hasPrefix("Error: \(option) 0.004: must be at least one frame (0.005 seconds rounds to one frame of 0.01)\n"), "\(run.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: work.file("s")))
+        }
+    }
+
     /// The table knows every option each command lists, and each numeric-looking
     /// default belongs to an option the table tries hostile numbers on.
     @Test func tableCoversEveryOption() throws {
