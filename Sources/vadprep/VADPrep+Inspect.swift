@@ -64,7 +64,7 @@ extension VADPrep {
             if let mfcc = extract["mfcc"], let frame = mfcc["frame"] {
                 func value(_ v: JSONValue?) -> String {
                     switch v {
-                    case .number(let n)?: return n == n.rounded() ? String(Int(n)) : String(n)
+                    case .number(let n)?: return Int(exactly: n).map(String.init) ?? String(n)
                     case .bool(let b)?: return String(b)
                     case .string(let s)?: return s
                     default: return "?"

@@ -81,7 +81,9 @@ extension VADPrep {
                 if let seconds { check.number(name, seconds, in: OptionLimits.seconds, aboveLowerBound: true, unit: "seconds") }
             }
             if let split { check.require(validFraction(split) != nil, "--split", split, "valid=FRACTION with 0 < FRACTION < 1, e.g. valid=0.12") }
-            if let validCount { check.integer("--valid-count", validCount, in: 1...100_000_000, unit: "utterances") }
+            var splitOptions = SplitOptions()
+            splitOptions.validCount = validCount
+            check.add(contentsOf: splitOptions.problems())
             if let problem = try check.problems.first ?? options(frameShiftSeconds: nil).problems().first { throw ValidationError(problem) }
         }
 

@@ -80,6 +80,12 @@ import VADPipeline
         }
         #expect(error?.message == "--frames 9223372036854775807: must be between 1 and 100000000")
         #expect(options.problems() == ["--frames 9223372036854775807: must be between 1 and 100000000"])
+        var split = SplitOptions()
+        split.validFraction = .nan  // would trap when the split is written into the index as JSON
+        let splitError = #expect(throws: PipelineError.self) {
+            try Segmenter.run(source: "/nonexistent", output: "/nonexistent/out", options: SegmentOptions(), split: split, jobs: 1, force: false)
+        }
+        #expect(splitError?.message == "--split valid=nan: must be valid=FRACTION with 0 < FRACTION < 1, e.g. valid=0.12")
         options.frames = 300
         #expect(options.problems(featureDimension: 40).isEmpty)
         options.frames = 100_000_000

@@ -21,6 +21,7 @@ public struct OptionCheck: Sendable {
 
     /// Records a problem already worded as `message(_:_:_:)` words it.
     public mutating func add(_ problem: String) { problems.append(problem) }
+    public mutating func add(contentsOf problems: [String]) { self.problems += problems }
 
     /// Records a problem with `name` unless `condition` holds; returns `condition`.
     @discardableResult

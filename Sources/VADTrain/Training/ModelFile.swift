@@ -87,7 +87,7 @@ public enum ModelFile {
         if let checkpoint = reader.header.metadata["checkpoint"],
            let value = try? JSONDecoder().decode(JSONValue.self, from: Data(checkpoint.utf8)),
            case .number(let e)? = value["epoch"], case .number(let s)? = value["adam_step"] {
-            (epoch, step) = (Int(e), Int(s))
+            (epoch, step) = (Int(exactly: e), Int(exactly: s))  // nil for a fraction, NaN or a number past Int
         }
         return Loaded(description: description, network: network, reader: reader, epoch: epoch, adamStep: step)
     }
