@@ -17,6 +17,14 @@ import VADTrain
         #expect(options.problems() == ["--lr nan: must be a finite number", "--threads 9223372036854775807: must be between 1 and 1024"])
     }
 
+    @Test func aBatchMustFitInMemory() {
+        var options = TrainOptions(model: ModelConfig(kind: .blstm))
+        #expect(options.problems(segmentFrames: 300).isEmpty)
+        options.batch = 100_000
+        #expect(options.problems(segmentFrames: 100_000_000)
+                == ["--batch 100000: must be small enough that 100000 segments of 100000000 frames fit in memory"])
+    }
+
     @Test func modelSizesAreBounded() {
         var config = ModelConfig(kind: .cdnn)
         #expect(config.problems().isEmpty)

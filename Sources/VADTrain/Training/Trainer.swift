@@ -29,6 +29,19 @@ public struct TrainOptions: Codable, Equatable, Sendable {
         return model.problems() + check.problems
     }
 
+    /// Besides `problems()`: a batch of `batch` segments of `segmentFrames`
+    /// frames must have activations whose count fits in `Int` with room to
+    /// spare (2^48 values), counting every layer's widest per-frame state.
+    public func problems(segmentFrames: Int) -> [String] {
+        let out = problems()
+        guard out.isEmpty else { return out }
+        let width = max(model.inputs, 8 * model.hidden, model.filters * model.inputs)  // 4 gates x 2 directions
+        let rows = batch.multipliedReportingOverflow(by: max(segmentFrames, 1))
+        let values = rows.partialValue.multipliedReportingOverflow(by: width * model.layers)
+        guard rows.overflow || values.overflow || values.partialValue > 1 << 48 else { return [] }
+        return [OptionCheck.message("--batch", batch, "small enough that \(batch) segments of \(segmentFrames) frames fit in memory")]
+    }
+
     /// The learning rate at `progress` epochs into the run (fractional:
     /// epoch + batches done / batches). A function of the position alone, so
     /// a resumed run follows the same curve.
@@ -97,6 +110,7 @@ public enum Trainer {
                 try TrainingData(directory: path, config: options.model, normalization: data.normalization, batchSize: options.batch)
             }
         } catch { throw PipelineError(error.description) }
+        if let frames = data.segmentFrames, let problem = options.problems(segmentFrames: frames).first { throw PipelineError(problem) }
         if let validation, validation.extractOptions != data.extractOptions {
             throw PipelineError("\(valid!): was extracted with other options than \(train)")
         }
