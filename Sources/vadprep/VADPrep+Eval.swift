@@ -22,13 +22,20 @@ extension VADPrep {
         var dataset: String
 
         @Option(help: "Speech probability at or above which a frame counts as speech.")
-        var threshold: Float = 0.5
+        var threshold = 0.5
 
         @Option(help: ArgumentHelp("Threads for the matrix products and the LSTM time loop (the default is this machine's cores).", valueName: "n"))
-        var threads = ProcessInfo.processInfo.activeProcessorCount
+        var threads = min(ProcessInfo.processInfo.activeProcessorCount, OptionLimits.threads.upperBound)
 
         @Flag(help: "Print the metrics as JSON.")
         var json = false
+
+        func validate() throws {
+            var check = OptionCheck()
+            check.number("--threshold", threshold, in: 0...1)
+            check.integer("--threads", threads, in: OptionLimits.threads)
+            if let problem = check.problems.first { throw ValidationError(problem) }
+        }
 
         func run() throws {
             let path = runDirectory.hasSuffix(".safetensors") ? runDirectory : "\(runDirectory)/\(Trainer.modelFile)"
@@ -41,7 +48,7 @@ extension VADPrep {
                     throw PipelineError("\(dataset): was extracted with other options than the model was trained on")
                 }
                 let result = try Evaluator.evaluate(model.network, on: data)
-                let metrics = result.scorer.metrics(threshold: threshold)
+                let metrics = result.scorer.metrics(threshold: Float(threshold))
                 if json {
                     var value = try JSONValue(encoding: metrics)
                     if case .object(var members) = value { members["loss"] = JSONNumber(result.loss).map(JSONValue.number) ?? .null; value = .object(members) }

@@ -82,10 +82,9 @@ extension VADPrep {
 
         func validate() throws {
             if resume && output.force { throw ValidationError("give --resume or --force, not both") }
-            if let part, CorpusPart(part) == nil {
-                throw ValidationError("--part \(part): expected K/N with 0 ≤ K < N, e.g. --part 0/4 … --part 3/4")
-            }
-            if let problem = try options().problems().first { throw ValidationError(problem) }
+            var check = OptionCheck()
+            if let part { check.require(CorpusPart(part) != nil, "--part", part, "K/N with 0 ≤ K < N, e.g. --part 0/4 … --part 3/4") }
+            if let problem = try check.problems.first ?? options().problems().first { throw ValidationError(problem) }
         }
 
         func options() throws -> ExtractOptions {

@@ -27,7 +27,7 @@ extension VADPrep {
         var out: String
 
         @Option(help: "Speech probability at or above which a frame is speech.")
-        var threshold: Float = 0.5
+        var threshold = 0.5
 
         @Option(help: ArgumentHelp("""
             Windows the model is run in, in seconds, overlapping by half (the default is the segment length \
@@ -42,16 +42,24 @@ extension VADPrep {
         var minSilence = 0.25
 
         @Option(help: ArgumentHelp("Threads for the matrix products and the LSTM time loop (the default is this machine's cores).", valueName: "n"))
-        var threads = ProcessInfo.processInfo.activeProcessorCount
+        var threads = min(ProcessInfo.processInfo.activeProcessorCount, OptionLimits.threads.upperBound)
 
         @Flag(help: "Print nothing on success.")
         var quiet = false
 
+        var segmentation: SegmentationOptions {
+            SegmentationOptions(threshold: Float(threshold), minSpeechSeconds: minSpeech, minSilenceSeconds: minSilence)
+        }
+
+        func validate() throws {
+            var check = OptionCheck()
+            check.number("--threshold", threshold, in: 0...1)  // as typed, before it becomes a Float
+            check.integer("--threads", threads, in: OptionLimits.threads)
+            let window = window.map(Predictor.problems(windowSeconds:)) ?? []
+            if let problem = check.problems.first ?? segmentation.problems().first ?? window.first { throw ValidationError(problem) }
+        }
+
         func run() throws {
-            if let window, !(window >= 0) {
-                Terminal.warn("vadprep predict: --window must be 0 or more seconds, not \(window)")
-                throw ExitCode(1)
-            }
             ComputeThreads.use(threads)
             let path = runDirectory.hasSuffix(".safetensors") ? runDirectory : "\(runDirectory)/\(Trainer.modelFile)"
             let predictor: Predictor
@@ -59,17 +67,14 @@ extension VADPrep {
                 Terminal.warn("vadprep predict: \(error)")
                 throw ExitCode(1)
             }
+            let frames: Int?  // nil: each recording as one sequence
+            do { frames = try predictor.windowFrames(seconds: window) } catch {
+                throw ValidationError(error.message)  // a --window the model's frame shift makes impossible
+            }
             do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
                 Terminal.warn("vadprep predict: \(out): cannot create the output directory: \(error.localizedDescription)")
                 throw ExitCode(1)
             }
-            let frames: Int?  // nil: each recording as one sequence
-            switch window {
-            case nil: frames = predictor.trainingWindow
-            case 0?: frames = nil
-            case let seconds?: frames = max(1, Int((seconds / predictor.frameShift).rounded()))
-            }
-            let segmentation = SegmentationOptions(threshold: threshold, minSpeechSeconds: minSpeech, minSilenceSeconds: minSilence)
             var failures = 0
             var stems: [String: String] = [:]
             for file in audio {

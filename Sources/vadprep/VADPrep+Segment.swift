@@ -75,32 +75,65 @@ extension VADPrep {
             if [split != nil, validCount != nil, validList != nil].filter({ $0 }).count > 1 {
                 throw ValidationError("give one of --split, --valid-count and --valid-list")
             }
-            if let split, validFraction(split) == nil { throw ValidationError("--split takes valid=FRACTION with 0 < FRACTION < 1, e.g. valid=0.12") }
-            if let validCount, validCount < 1 { throw ValidationError("--valid-count must be at least 1") }
+            var check = OptionCheck()
+            // The seconds are converted to frames once the dataset's frame shift is known (in `run`).
+            for (name, seconds) in [("--len", len), ("--hop", hop), ("--max-len", maxLen)] {
+                if let seconds { check.number(name, seconds, in: OptionLimits.seconds, aboveLowerBound: true, unit: "seconds") }
+            }
+            if let split { check.require(validFraction(split) != nil, "--split", split, "valid=FRACTION with 0 < FRACTION < 1, e.g. valid=0.12") }
+            var splitOptions = SplitOptions()
+            splitOptions.validCount = validCount
+            check.add(contentsOf: splitOptions.problems())
+            if let problem = try check.problems.first ?? options(frameShiftSeconds: nil).problems().first { throw ValidationError(problem) }
         }
 
         private func validFraction(_ text: String) -> Double? {
-            let parts = text.split(separator: "=")
+            let parts = text.split(separator: "=", omittingEmptySubsequences: false)
             guard parts.count == 2, parts[0] == "valid", let value = Double(parts[1]), value > 0, value < 1 else { return nil }
             return value
+        }
+
+        /// The library's options, the seconds converted to frames of
+        /// `frameShiftSeconds` (nil: left at their defaults, for `validate`).
+        func options(frameShiftSeconds shift: Double?) throws(PipelineError) -> SegmentOptions {
+            var options = SegmentOptions()
+            options.mode = mode
+            if let frames { options.frames = frames }
+            if let shift {
+                func frames(_ option: String, _ seconds: Double) throws(PipelineError) -> Int {
+                    try SegmentOptions.frames(option: option, seconds: seconds, frameShiftSeconds: shift).get()
+                }
+                if self.frames == nil { options.frames = try frames("--len", len ?? 3) }
+                options.hopFrames = try hop.map { seconds throws(PipelineError) in try frames("--hop", seconds) }
+                options.maxFrames = try maxLen.map { seconds throws(PipelineError) in try frames("--max-len", seconds) }
+            }
+            options.epochs = epochs
+            options.seed = seed
+            options.short = short
+            options.shardSizeBytes = output.shardSizeBytes
+            return options
         }
 
         func run() throws {
             let terminal = Terminal(quiet: output.quiet)
             let started = Date()
             let report: SegmentReport
+            let index: DatasetIndex, options: SegmentOptions
             do {
-                let index = try DatasetIndex.read(from: features)
-                let shift = index.frameShiftSeconds
-                var options = SegmentOptions()
-                options.mode = mode
-                options.frames = frames ?? FrameGrid.frames(inSeconds: len ?? 3, frameShiftSeconds: shift)
-                options.hopFrames = hop.map { FrameGrid.frames(inSeconds: $0, frameShiftSeconds: shift) }
-                options.epochs = epochs
-                options.seed = seed
-                options.maxFrames = maxLen.map { FrameGrid.frames(inSeconds: $0, frameShiftSeconds: shift) }
-                options.short = short
-                options.shardSizeBytes = output.shardSizeBytes
+                index = try DatasetIndex.read(from: features)
+            } catch {
+                Terminal.warn("vadprep segment: \(error)")
+                throw ExitCode(1)
+            }
+            do {
+                options = try self.options(frameShiftSeconds: index.frameShiftSeconds)
+            } catch {
+                throw ValidationError(error.message)  // an option the dataset's frame shift makes impossible
+            }
+            if let problem = options.problems(featureDimension: index.featureDim).first {
+                throw ValidationError(problem)
+            }
+            do {
                 var splitOptions = SplitOptions()
                 splitOptions.validFraction = split.flatMap(validFraction)
                 splitOptions.validCount = validCount

@@ -51,7 +51,7 @@ extension VADPrep {
         var seed: UInt64 = 1
 
         @Option(help: ArgumentHelp("Threads for the matrix products and the LSTM time loop (the default is this machine's cores).", valueName: "n"))
-        var threads = ProcessInfo.processInfo.activeProcessorCount
+        var threads = min(ProcessInfo.processInfo.activeProcessorCount, OptionLimits.threads.upperBound)
 
         @Option(help: "LSTM cells per layer and direction (default: the report's, 256 or 16/32 for the CDNNs).")
         var hidden: Int?
@@ -79,7 +79,11 @@ extension VADPrep {
 
         func validate() throws {
             if resume && force { throw ValidationError("give --resume or --force, not both") }
-            if let problem = options().model.problems().first { throw ValidationError(problem) }
+            var check = OptionCheck()
+            if let filters, model != .cdnn && model != .cdnnRaw {  // not in the model's options, but still a number given
+                check.integer("--filters", filters, in: 1...ModelConfig.maxFilters)
+            }
+            if let problem = options().problems().first ?? check.problems.first { throw ValidationError(problem) }
         }
 
         func options() -> TrainOptions {

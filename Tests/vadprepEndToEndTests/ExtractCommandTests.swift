@@ -164,9 +164,9 @@ import _VADTestSupport
     }
 
     @Test(arguments: [
-        (["--num-ceps", "30"], "Error: --num-ceps 30 must be between 1 and --num-mel-bins (23)"),
-        (["--shard-size", "12X"], "Error: --shard-size \"12X\" is not a size such as 256M, 1G or 500000"),
-        (["--jobs", "0"], "Error: --jobs must be at least 1"),
+        (["--num-ceps", "30"], "Error: --num-ceps 30: must be between 1 and --num-mel-bins (23)"),
+        (["--shard-size", "12X"], "Error: --shard-size 12X: must be a size such as 256M, 1G or 500000 (bytes), from 1 byte to less than 10^15"),
+        (["--jobs", "0"], "Error: --jobs 0: must be between 1 and 1024"),
         (["--window-type", "kaiser"], """
             Error: The value 'kaiser' is invalid for '--window-type <window-type>'. Please provide one of the following:
               - hamming

@@ -98,7 +98,7 @@ import _VADTestSupport
             #expect(run.status == 1 && run.stderr == "vadprep merge: \(message)\n", "\(parts): \(run.stderr)")
         }
         let bad = try TestSupport.vadprep(["extract", corpus, "--out", work.file("x"), "--part", "3/3"])
-        #expect(bad.status != 0 && bad.stderr.contains("--part 3/3: expected K/N with 0 ≤ K < N"))
+        #expect(bad.status != 0 && bad.stderr.contains("--part 3/3: must be K/N with 0 ≤ K < N"))
     }
 
     /// The parts' utterances and failures must be the corpus listing their

@@ -136,7 +136,7 @@ import _VADTestSupport
         let both = try TestSupport.vadprep(["segment", work.file("features"), "--out", work.file("s"), "--len", "1", "--frames", "10"])
         #expect(both.status == 64 && both.stderr.hasPrefix("Error: give --len or --frames, not both\n"))
         let split = try TestSupport.vadprep(["segment", work.file("features"), "--out", work.file("s"), "--split", "train=0.5"])
-        #expect(split.stderr.hasPrefix("Error: --split takes valid=FRACTION with 0 < FRACTION < 1, e.g. valid=0.12\n"))
+        #expect(split.stderr.hasPrefix("Error: --split train=0.5: must be valid=FRACTION with 0 < FRACTION < 1, e.g. valid=0.12\n"))
         try TestSupport.write("speech-16k\nnot-there\n", to: work.file("valid.txt"))
         let list = try TestSupport.vadprep(["segment", work.file("features"), "--out", work.file("s"), "--valid-list", work.file("valid.txt")])
         #expect(list.status == 1)

@@ -14,8 +14,19 @@ public struct RawFrameOptions: Codable, Equatable, Sendable {
 
     public init() {}
 
+    /// 0 when the length is not one `problems(sampleRate:)` accepts.
     public func lengthSamples(sampleRate: Double) -> Int {
-        2 * Int((lengthMs * sampleRate / 2000).rounded()) + 1
+        guard let half = OptionCheck.wholeNumber(lengthMs * sampleRate / 2000), half >= 0 else { return 0 }
+        return 2 * half + 1
+    }
+
+    /// The longest raw frame, in milliseconds.
+    public static let maxLengthMs: Double = 1000
+
+    public func problems(sampleRate: Double) -> [String] {
+        var check = OptionCheck()
+        check.number("--raw-frame-length", lengthMs, in: 0...Self.maxLengthMs, aboveLowerBound: true, unit: "milliseconds")
+        return check.problems
     }
 }
 
@@ -67,14 +78,21 @@ public struct ExtractOptions: Codable, Equatable, Sendable {
 
     /// Every problem with the options, as messages naming the option.
     public func problems() -> [String] {
-        var out = mfcc.problems()
-        if Double(audio.sampleRate) != mfcc.frame.sampleRate { out.append("internal: frame sample rate differs from --sample-rate") }
-        if let channel = audio.channel, channel < 1 { out.append("--channel counts from 1") }
-        if deltas.order < 0 || deltas.order > 3 { out.append("--delta-order must be 0, 1, 2 or 3") }
-        if deltas.window < 1 { out.append("--delta-window must be at least 1") }
-        if cmvn.window < 1 || cmvn.minWindow < 1 { out.append("--cmvn-window and --cmvn-min-window must be at least 1") }
-        if let raw = rawFrames, !(raw.lengthMs > 0) { out.append("--raw-frame-length must be positive") }
-        if shardSizeBytes < 1 { out.append("--shard-size must be positive") }
+        var check = OptionCheck()
+        let rateOK = check.integer("--sample-rate", audio.sampleRate, in: 1000...1_000_000, unit: "Hz")
+        var out = check.problems
+        // With a bad --sample-rate, the frame options repeat it as a Double.
+        out += mfcc.problems().filter { rateOK || !$0.hasPrefix("--sample-rate ") }
+        if rateOK && Double(audio.sampleRate) != mfcc.frame.sampleRate { out.append("internal: frame sample rate differs from --sample-rate") }
+        check = OptionCheck()
+        if let channel = audio.channel { check.integer("--channel", channel, in: 1...1024) }
+        check.integer("--delta-order", deltas.order, in: 0...3)
+        check.integer("--delta-window", deltas.window, in: 1...1000, unit: "frames")
+        check.integer("--cmvn-window", cmvn.window, in: 1...100_000_000, unit: "frames")
+        check.integer("--cmvn-min-window", cmvn.minWindow, in: 1...100_000_000, unit: "frames")
+        check.integer("--shard-size", shardSizeBytes, in: 1...(1 << 50), unit: "bytes")
+        out += check.problems
+        if let raw = rawFrames { out += raw.problems(sampleRate: mfcc.frame.sampleRate) }
         out += input?.problems() ?? []
         return out
     }

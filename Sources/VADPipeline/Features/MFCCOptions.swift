@@ -30,9 +30,13 @@ public struct MFCCOptions: Codable, Equatable, Sendable {
 
     /// Problems with the values, as messages naming the option.
     public func problems() -> [String] {
-        var out = frame.problems()
-        if numCeps < 1 || numCeps > mel.numBins { out.append("--num-ceps \(numCeps) must be between 1 and --num-mel-bins (\(mel.numBins))") }
-        if !(energyFloor >= 0) { out.append("--energy-floor must not be negative") }
-        return out
+        var check = OptionCheck()
+        if check.problems(of: frame) { check.problems(of: mel, sampleRate: frame.sampleRate) }
+        check.require((1...max(1, mel.numBins)).contains(numCeps), "--num-ceps", numCeps, "between 1 and --num-mel-bins (\(mel.numBins))")
+        check.number("--energy-floor", energyFloor, in: 0...1e30)
+        check.number("--cepstral-lifter", cepstralLifter, in: 0...10_000)
+        guard check.problems.isEmpty else { return check.problems }
+        check.emptyBins(of: mel, sampleRate: frame.sampleRate, paddedLength: frame.paddedLengthSamples)
+        return check.problems
     }
 }

@@ -12,6 +12,38 @@ public struct MelOptions: Codable, Equatable, Sendable {
     public var highFreq: Double = 0
 
     public init() {}
+
+    /// The most mel bins.
+    public static let maxBins = 1024
+}
+
+extension OptionCheck {
+    static func emptyMelBinMessage(_ bins: Int, bin: Int, paddedLength: Int) -> String {
+        message("--num-mel-bins", bins, "fewer (or --frame-length longer): mel bin \(bin) holds no bin of the \(paddedLength)-point FFT")
+    }
+
+
+    /// The bins and the band at `sampleRate` (finite): `0 <= low < high <= Nyquist`,
+    /// where a `highFreq` of 0 or less counts from the Nyquist frequency.
+    mutating func problems(of mel: MelOptions, sampleRate: Double) {
+        integer("--num-mel-bins", mel.numBins, in: 3...MelOptions.maxBins)
+        let nyquist = 0.5 * sampleRate
+        let nyquistText = "the Nyquist frequency, \(OptionCheck.format(nyquist)) Hz"
+        let lowOK = number("--low-freq", mel.lowFreq, in: 0...nyquist, unit: "Hz")
+        guard number("--high-freq", mel.highFreq, in: -nyquist...nyquist, unit: "Hz") else { return }
+        let high = mel.highFreq > 0 ? mel.highFreq : nyquist + mel.highFreq
+        if require(high > 0, "--high-freq", mel.highFreq, "more than minus \(nyquistText)"), lowOK {
+            require(mel.lowFreq < high, "--low-freq", mel.lowFreq, "below the high cutoff (\(OptionCheck.format(high)) Hz)")
+        }
+    }
+
+    /// Every mel bin must catch an FFT bin of `paddedLength` points (checked
+    /// once the band is known to be good).
+    mutating func emptyBins(of mel: MelOptions, sampleRate: Double, paddedLength: Int) {
+        if let bin = MelBank.firstEmptyBin(options: mel, sampleRate: sampleRate, paddedLength: paddedLength) {
+            add(Self.emptyMelBinMessage(mel.numBins, bin: bin, paddedLength: paddedLength))
+        }
+    }
 }
 
 /// A triangular mel filterbank over a power spectrum, stored banded: each bin
@@ -67,7 +99,7 @@ public struct MelBank: Sendable {
                 row.append(weight)
             }
             guard first >= 0 else {
-                throw FeatureOptionsError("mel bin \(bin) is empty: use fewer --num-mel-bins or a longer --frame-length")
+                    throw FeatureOptionsError(OptionCheck.emptyMelBinMessage(options.numBins, bin: bin, paddedLength: paddedLength))
             }
             firstBin.append(first)
             weights.append(row)
@@ -75,6 +107,37 @@ public struct MelBank: Sendable {
         self.firstBin = firstBin
         self.packedWeights = weights.flatMap { $0 }
         self.start = weights.reduce(into: [0]) { $0.append($0.last! + $1.count) }
+    }
+
+    /// The first mel bin that no FFT bin falls in (strictly between its
+    /// edges), with the edges and FFT-bin mels computed as `init` computes
+    /// them, but in one pass over the FFT bins instead of one per mel bin; nil
+    /// when every mel bin catches one. For options whose band `OptionCheck`
+    /// has accepted.
+    static func firstEmptyBin(options: MelOptions, sampleRate: Double, paddedLength: Int) -> Int? {
+        let nyquist = Float(0.5 * sampleRate)
+        let low = Float(options.lowFreq)
+        let high = options.highFreq > 0 ? Float(options.highFreq) : nyquist + Float(options.highFreq)
+        let binWidth = Float(sampleRate) / Float(paddedLength)
+        let melLow = MelBank.mel(low)
+        let delta = (MelBank.mel(high) - melLow) / Float(options.numBins + 1)
+        let bins = options.numBins
+        var filled = [Bool](repeating: false, count: bins)
+        // Edges grow with the bin and mels with the FFT bin, so the mel bins
+        // whose right edge is still above the current mel start at `first`,
+        // and of those at most two have their left edge below it.
+        var first = 0
+        for i in 0..<paddedLength / 2 {
+            let mel = MelBank.mel(binWidth * Float(i))
+            while first < bins && !(mel < melLow + Float(first + 2) * delta) { first += 1 }
+            if first == bins { break }
+            var bin = first
+            while bin < bins && melLow + Float(bin) * delta < mel {
+                filled[bin] = true
+                bin += 1
+            }
+        }
+        return filled.firstIndex(of: false)
     }
 
     /// `out[b] = sum_i weights[b][i] * power[firstBin[b] + i]`, summed in order

@@ -40,16 +40,28 @@ public struct FrameOptions: Codable, Equatable, Sendable {
         case windowType, roundToPowerOfTwo, blackmanCoefficient, snipEdges
     }
 
-    /// Samples between the starts of consecutive frames (Kaldi's `WindowShift()`).
-    public var shiftSamples: Int { Int(sampleRate * 0.001 * frameShiftMs) }
-    /// Samples in one frame (Kaldi's `WindowSize()`).
-    public var lengthSamples: Int { Int(sampleRate * 0.001 * frameLengthMs) }
+    /// Samples between the starts of consecutive frames (Kaldi's `WindowShift()`);
+    /// 0 when the shift is not a number of samples `problems()` accepts.
+    public var shiftSamples: Int { Self.samples(sampleRate * 0.001 * frameShiftMs) }
+    /// Samples in one frame (Kaldi's `WindowSize()`); 0 when the length is not
+    /// a number of samples `problems()` accepts.
+    public var lengthSamples: Int { Self.samples(sampleRate * 0.001 * frameLengthMs) }
     /// Samples handed to the FFT: the frame, zero-padded (Kaldi's `PaddedWindowSize()`).
     public var paddedLengthSamples: Int {
         guard roundToPowerOfTwo else { return lengthSamples }
         var size = 1
         while size < lengthSamples { size <<= 1 }
         return size
+    }
+
+    /// The most samples in a frame: 2^20 (65 s at 16 kHz), so that the FFT
+    /// buffers and the window stay reasonable.
+    public static let maxLengthSamples = 1 << 20
+
+    /// Whole samples in `exact` (truncated, as Kaldi does), 0 when not finite or
+    /// absurdly large.
+    private static func samples(_ exact: Double) -> Int {
+        OptionCheck.wholeNumber(exact, limit: 1e15, rule: .towardZero).map { max($0, 0) } ?? 0
     }
 
     /// The frame grid these options give.
@@ -59,16 +71,34 @@ public struct FrameOptions: Codable, Equatable, Sendable {
 
     /// Problems with the values, as messages naming the option.
     public func problems() -> [String] {
-        var out: [String] = []
-        if !(sampleRate >= 1000) { out.append("--sample-rate must be at least 1000 Hz") }
-        if shiftSamples < 1 { out.append("--frame-shift \(frameShiftMs) ms is less than one sample") }
-        if lengthSamples < 2 { out.append("--frame-length \(frameLengthMs) ms is less than two samples") }
-        if !roundToPowerOfTwo && lengthSamples % 2 != 0 {
-            out.append("--frame-length \(frameLengthMs) ms gives an odd \(lengthSamples) samples; use --round-to-power-of-two true or an even length")
+        var check = OptionCheck()
+        check.problems(of: self)
+        return check.problems
+    }
+}
+
+extension OptionCheck {
+    /// Returns whether the sample rate is good (the checks that depend on it are made only then).
+    @discardableResult
+    mutating func problems(of frame: FrameOptions) -> Bool {
+        let rateKnown = number("--sample-rate", frame.sampleRate, in: 1000...1_000_000, unit: "Hz")
+        let rate = OptionCheck.format(frame.sampleRate)
+        if number("--frame-shift", frame.frameShiftMs, in: 0...10_000, aboveLowerBound: true, unit: "milliseconds"), rateKnown {
+            require(frame.shiftSamples >= 1, "--frame-shift", frame.frameShiftMs, "at least one sample (\(1000 / frame.sampleRate) milliseconds at \(rate) Hz)")
         }
-        if !(dither >= 0) { out.append("--dither must not be negative") }
-        if !(preemphasisCoefficient >= 0 && preemphasisCoefficient <= 1) { out.append("--preemphasis-coefficient must be in [0, 1]") }
-        return out
+        if number("--frame-length", frame.frameLengthMs, in: 0...10_000, aboveLowerBound: true, unit: "milliseconds"), rateKnown {
+            let samples = frame.lengthSamples
+            if require(samples >= 2, "--frame-length", frame.frameLengthMs, "at least two samples (\(2000 / frame.sampleRate) milliseconds at \(rate) Hz)")
+                && require(samples <= FrameOptions.maxLengthSamples, "--frame-length", frame.frameLengthMs,
+                           "at most \(FrameOptions.maxLengthSamples) samples (\(OptionCheck.format((Double(FrameOptions.maxLengthSamples) * 1000 / frame.sampleRate).rounded(.down))) milliseconds at \(rate) Hz)") {
+                require(frame.roundToPowerOfTwo || samples % 2 == 0, "--frame-length", frame.frameLengthMs,
+                        "an even number of samples (not \(samples)) with --round-to-power-of-two false")
+            }
+        }
+        number("--dither", frame.dither, in: 0...32768)
+        number("--preemphasis-coefficient", frame.preemphasisCoefficient, in: 0...1)
+        number("--blackman-coeff", frame.blackmanCoefficient, in: 0...1)
+        return rateKnown
     }
 }
 

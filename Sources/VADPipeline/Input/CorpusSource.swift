@@ -41,10 +41,10 @@ public struct InputOptions: Codable, Equatable, Sendable {
 
     /// Problems with the values, as messages naming the option.
     public func problems() -> [String] {
-        var out: [String] = []
-        if !(maxOvershoot.isFinite && maxOvershoot >= 0) { out.append("--max-overshoot must be a finite number of seconds, 0 or more") }
-        if !(commandTimeout.isFinite && commandTimeout > 0) { out.append("--command-timeout must be a finite, positive number of seconds") }
-        return out
+        var check = OptionCheck()
+        check.number("--max-overshoot", maxOvershoot, in: 0...3600, unit: "seconds")
+        check.number("--command-timeout", commandTimeout, in: 0...1_000_000, aboveLowerBound: true, unit: "seconds")
+        return check.problems
     }
 }
 

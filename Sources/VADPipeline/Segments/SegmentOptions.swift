@@ -40,14 +40,47 @@ public struct SegmentOptions: Codable, Equatable, Sendable {
     /// or are stored back to back with offsets, as `extract` stores utterances.
     public var isFixedLength: Bool { mode != .whole && short != .keep }
 
+    /// Problems with the values, as messages naming the option (`--len`,
+    /// `--hop` and `--max-len` are given in seconds but checked here as the
+    /// frames they became; `frames(option:seconds:frameShiftSeconds:)` checks the seconds).
     public func problems() -> [String] {
-        var out: [String] = []
-        if mode != .whole && frames < 1 { out.append("--len or --frames must give at least one frame") }
-        if let hop = hopFrames, hop < 1 { out.append("--hop must be at least one frame") }
-        if epochs < 1 { out.append("--epochs must be at least 1") }
-        if let max = maxFrames, max < 1 { out.append("--max-len must be at least one frame") }
-        if shardSizeBytes < 1 { out.append("--shard-size must be positive") }
+        var check = OptionCheck()
+        if mode != .whole { check.integer("--frames", frames, in: OptionLimits.segmentFrames) }
+        if let hop = hopFrames { check.integer("--hop", hop, in: OptionLimits.segmentFrames, unit: "frames") }
+        check.integer("--epochs", epochs, in: 1...100_000)
+        if let max = maxFrames { check.integer("--max-len", max, in: OptionLimits.segmentFrames, unit: "frames") }
+        check.integer("--shard-size", shardSizeBytes, in: 1...(1 << 50), unit: "bytes")
+        return check.problems
+    }
+
+    /// The problems of a segment of `frames` rows of `featureDimension`
+    /// float32 values: besides `problems()`, its bytes must stay below 2^50.
+    public func problems(featureDimension: Int) -> [String] {
+        var out = problems()
+        guard out.isEmpty, mode != .whole else { return out }
+        let values = max(featureDimension, 1).multipliedReportingOverflow(by: frames)
+        if values.overflow || values.partialValue > 1 << 48 {
+            out.append(OptionCheck.message("--frames", frames, "small enough that a segment of \(featureDimension) features per frame fits in memory"))
+        }
         return out
+    }
+
+    /// `seconds` of `option` (`--len`, `--hop`, `--max-len`) as whole frames of
+    /// `frameShiftSeconds`, rounded to the nearest, or the problem with it. The
+    /// seconds are checked before they are converted.
+    public static func frames(option: String, seconds: Double, frameShiftSeconds: Double) -> Result<Int, PipelineError> {
+        var check = OptionCheck()
+        guard check.number(option, seconds, in: OptionLimits.seconds, aboveLowerBound: true, unit: "seconds") else {
+            return .failure(PipelineError(check.problems[0]))
+        }
+        guard frameShiftSeconds.isFinite, frameShiftSeconds > 0,
+              let frames = OptionCheck.wholeNumber(seconds / frameShiftSeconds, limit: Double(OptionLimits.segmentFrames.upperBound) + 1) else {
+            return .failure(PipelineError(OptionCheck.message(option, seconds, "at most \(OptionLimits.segmentFrames.upperBound) frames of \(frameShiftSeconds) seconds")))
+        }
+        guard frames >= 1 else {
+            return .failure(PipelineError(OptionCheck.message(option, seconds, "at least one frame (\(frameShiftSeconds / 2) seconds rounds to one frame of \(frameShiftSeconds))")))
+        }
+        return .success(frames)
     }
 }
 

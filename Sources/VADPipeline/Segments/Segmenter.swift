@@ -20,7 +20,7 @@ public enum Segmenter {
     public static func run(source: String, output: String, options: SegmentOptions, split: SplitOptions,
                            jobs: Int, force: Bool, resume: Bool = false, shouldStop: @escaping () -> Bool = { false },
                            progress: @escaping (Int, Int) -> Void = { _, _ in }) throws -> SegmentReport {
-        if let problem = options.problems().first { throw PipelineError(problem) }
+        if let problem = (options.problems() + split.problems()).first { throw PipelineError(problem) }
         let dataset = try Dataset(directory: source)
         guard dataset.index.kind == "features" else {
             throw PipelineError("\(source): is a \(dataset.index.kind) dataset; segment reads what `vadprep extract` writes")

@@ -27,6 +27,16 @@ public struct SplitOptions: Codable, Equatable, Sendable {
 
     /// Whether any split was asked for.
     public var isSplit: Bool { validFraction != nil || validCount != nil || validIDs != nil }
+
+    /// Problems with the values, as messages naming the option.
+    public func problems() -> [String] {
+        var check = OptionCheck()
+        if let validFraction {
+            check.require(validFraction > 0 && validFraction < 1, "--split", "valid=\(validFraction)", "valid=FRACTION with 0 < FRACTION < 1, e.g. valid=0.12")
+        }
+        if let validCount { check.integer("--valid-count", validCount, in: 1...100_000_000, unit: "utterances") }
+        return check.problems
+    }
 }
 
 public enum Splitter {

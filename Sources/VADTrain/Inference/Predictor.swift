@@ -49,9 +49,32 @@ public final class Predictor {
     /// was trained on whole utterances).
     public var trainingWindow: Int? { model.description.trainingFrames }
 
+    /// `--window` seconds as frames of the model's grid: nil (the default)
+    /// gives `trainingWindow`, 0 nil (each recording as one sequence), other
+    /// durations the nearest whole number of frames, at least one. The seconds
+    /// are checked before they are converted.
+    public func windowFrames(seconds: Double?) throws(PipelineError) -> Int? {
+        guard let seconds else { return trainingWindow }
+        if let problem = Self.problems(windowSeconds: seconds).first { throw PipelineError(problem) }
+        guard seconds > 0 else { return nil }
+        guard frameShift.isFinite, frameShift > 0,
+              let frames = OptionCheck.wholeNumber(seconds / frameShift, limit: Double(OptionLimits.segmentFrames.upperBound) + 1) else {
+            throw PipelineError(OptionCheck.message("--window", seconds, "at most \(OptionLimits.segmentFrames.upperBound) frames of \(frameShift) seconds"))
+        }
+        return max(1, frames)
+    }
+
+    /// Problems with a `--window` of `seconds`, as messages naming the option.
+    public static func problems(windowSeconds seconds: Double) -> [String] {
+        var check = OptionCheck()
+        check.number("--window", seconds, in: OptionLimits.seconds, unit: "seconds")
+        return check.problems
+    }
+
     /// Speech probability of every frame of the recording at `path`, the
     /// network run in windows of `window` frames (nil: as one sequence).
     public func probabilities(path: String, window: Int?) throws -> [Float] {
+        if let window, window < 1 { throw PipelineError(OptionCheck.message("--window", "\(window) frames", "at least one frame")) }
         let item = CorpusItem(relativePath: (path as NSString).lastPathComponent,
                               id: ((path as NSString).lastPathComponent as NSString).deletingPathExtension, path: path)
         let utterance = try processor.process(item)

@@ -1,4 +1,5 @@
 import Foundation
+import VADPipeline
 
 /// How frame probabilities become speech segments.
 public struct SegmentationOptions: Sendable, Equatable {
@@ -13,6 +14,15 @@ public struct SegmentationOptions: Sendable, Equatable {
         self.threshold = threshold
         self.minSpeechSeconds = minSpeechSeconds
         self.minSilenceSeconds = minSilenceSeconds
+    }
+
+    /// Problems with the values, as messages naming the `vadprep predict` option.
+    public func problems() -> [String] {
+        var check = OptionCheck()
+        check.number("--threshold", Double(threshold), in: 0...1)
+        check.number("--min-speech", minSpeechSeconds, in: OptionLimits.seconds, unit: "seconds")
+        check.number("--min-silence", minSilenceSeconds, in: OptionLimits.seconds, unit: "seconds")
+        return check.problems
     }
 }
 

@@ -1,3 +1,5 @@
+import VADPipeline
+
 /// Which network to build and its sizes: everything needed to rebuild it
 /// from a weights file, where it is stored as JSON.
 public struct ModelConfig: Codable, Equatable, Sendable {
@@ -60,18 +62,37 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// Whether the model reads raw-waveform frames rather than features.
     public var usesRawFrames: Bool { kind == .cdnnRaw }
 
-    /// What is wrong with the sizes, if anything.
+    /// The largest sizes: far beyond the report's models, and small enough
+    /// that every weight count and activation size derived from them fits in `Int`.
+    public static let maxInputs = 100_000
+    public static let maxHidden = 4096
+    public static let maxLayers = 64
+    public static let maxFilters = 1024
+
+    /// What is wrong with the sizes, if anything, naming the `vadprep train`
+    /// option that sets each (a stored model's sizes are checked the same way).
     public func problems() -> [String] {
+        var check = OptionCheck()
+        check.integer("--inputs", inputs, in: 1...Self.maxInputs)
+        check.integer("--hidden", hidden, in: 1...Self.maxHidden)
+        check.integer("--layers", layers, in: 1...Self.maxLayers)
+        guard check.problems.isEmpty else { return check.problems }
         var problems: [String] = []
-        if inputs < 1 { problems.append("the model needs at least one input") }
-        if hidden < 1 || layers < 1 { problems.append("--hidden and --layers must be at least 1") }
         if kind == .cdnn || kind == .cdnnRaw {
             let width = kind == .cdnn ? inputs : rawFilters
-            if filters < 1 || kernel < 1 || pool < 1 || (width - kernel + 1) / pool < 1 {
+            check.integer("--filters", filters, in: 1...Self.maxFilters)
+            check.integer("kernel", kernel, in: 1...Self.maxInputs)
+            check.integer("pool", pool, in: 1...Self.maxInputs)
+            if kind == .cdnnRaw {
+                check.integer("raw filters", rawFilters, in: 1...Self.maxFilters)
+                check.integer("raw filter length", rawFilterLength, in: 1...Self.maxInputs)
+            }
+            problems = check.problems
+            if problems.isEmpty && (width - kernel + 1) / pool < 1 {
                 problems.append("the frequency convolution (kernel \(kernel), pool \(pool)) does not fit \(width) inputs")
             }
         }
-        if kind == .cdnnRaw && rawFilterLength > inputs {
+        if problems.isEmpty && kind == .cdnnRaw && rawFilterLength > inputs {
             problems.append("raw filters of \(rawFilterLength) samples do not fit raw frames of \(inputs)")
         }
         return problems

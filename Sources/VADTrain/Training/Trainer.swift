@@ -19,6 +19,29 @@ public struct TrainOptions: Codable, Equatable, Sendable {
 
     public init(model: ModelConfig) { self.model = model }
 
+    /// Problems with the values, as messages naming the option.
+    public func problems() -> [String] {
+        var check = OptionCheck()
+        check.integer("--epochs", epochs, in: 1...100_000)
+        check.integer("--batch", batch, in: 1...100_000, unit: "segments")
+        check.number("--lr", learningRate, in: 0...10, aboveLowerBound: true)
+        check.integer("--threads", threads, in: OptionLimits.threads)
+        return model.problems() + check.problems
+    }
+
+    /// Besides `problems()`: a batch of `batch` segments of `segmentFrames`
+    /// frames must have activations whose count fits in `Int` with room to
+    /// spare (2^48 values), counting every layer's widest per-frame state.
+    public func problems(segmentFrames: Int) -> [String] {
+        let out = problems()
+        guard out.isEmpty else { return out }
+        let width = max(model.inputs, 8 * model.hidden, model.filters * model.inputs)  // 4 gates x 2 directions
+        let rows = batch.multipliedReportingOverflow(by: max(segmentFrames, 1))
+        let values = rows.partialValue.multipliedReportingOverflow(by: width * model.layers)
+        guard rows.overflow || values.overflow || values.partialValue > 1 << 48 else { return [] }
+        return [OptionCheck.message("--batch", batch, "small enough that \(batch) segments of \(segmentFrames) frames fit in memory")]
+    }
+
     /// The learning rate at `progress` epochs into the run (fractional:
     /// epoch + batches done / batches). A function of the position alone, so
     /// a resumed run follows the same curve.
@@ -80,10 +103,7 @@ public enum Trainer {
     public static func run(train: String, valid: String?, options: TrainOptions, out: String, resume: Bool, force: Bool,
                            shouldStop: () -> Bool = { false }, progress: (TrainProgress) -> Void = { _ in },
                            epochDone: (EpochRecord) -> Void = { _ in }) throws -> [EpochRecord] {
-        if let problem = options.model.problems().first { throw PipelineError(problem) }
-        guard options.epochs >= 1, options.batch >= 1, options.learningRate > 0, options.threads >= 1 else {
-            throw PipelineError("--epochs, --batch and --threads must be at least 1, --lr positive")
-        }
+        if let problem = options.problems().first { throw PipelineError(problem) }
         ComputeThreads.use(options.threads)
         let data: TrainingData, validation: TrainingData?
         do {
@@ -92,6 +112,7 @@ public enum Trainer {
                 try TrainingData(directory: path, config: options.model, normalization: data.normalization, batchSize: options.batch)
             }
         } catch { throw PipelineError(error.description) }
+        if let frames = data.segmentFrames, let problem = options.problems(segmentFrames: frames).first { throw PipelineError(problem) }
         if let validation, validation.extractOptions != data.extractOptions {
             throw PipelineError("\(valid!): was extracted with other options than \(train)")
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VADPipeline
 
 /// Options of every command that writes a dataset.
 struct OutputOptionGroup: ParsableArguments {
@@ -7,7 +8,7 @@ struct OutputOptionGroup: ParsableArguments {
     var shardSize = "256M"
 
     @Option(help: ArgumentHelp("Worker threads (the default is this machine's cores).", valueName: "n"))
-    var jobs = ProcessInfo.processInfo.activeProcessorCount
+    var jobs = min(ProcessInfo.processInfo.activeProcessorCount, OptionLimits.threads.upperBound)
 
     @Flag(help: "Replace a dataset already in --out.")
     var force = false
@@ -15,21 +16,26 @@ struct OutputOptionGroup: ParsableArguments {
     @Flag(help: "No progress bar and no summary.")
     var quiet = false
 
-    /// `--shard-size` in bytes.
-    var shardSizeBytes: Int { parseSize(shardSize)! }
+    /// `--shard-size` in bytes (once `validate()` has accepted it).
+    var shardSizeBytes: Int { parseSize(shardSize) ?? 256 << 20 }
 
     func validate() throws {
-        if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
-        if parseSize(shardSize) == nil { throw ValidationError("--shard-size \"\(shardSize)\" is not a size such as 256M, 1G or 500000") }
+        var check = OptionCheck()
+        check.integer("--jobs", jobs, in: OptionLimits.threads)
+        check.require(parseSize(shardSize) != nil, "--shard-size", shardSize,
+                      "a size such as 256M, 1G or 500000 (bytes), from 1 byte to less than 10^15")
+        if let problem = check.problems.first { throw ValidationError(problem) }
     }
 }
 
-/// "256M", "1G", "64k", "500000" -> bytes (powers of 1024 for the suffixes).
+/// "256M", "1G", "64k", "500000" -> bytes (powers of 1024 for the suffixes);
+/// nil for anything else, for less than one byte and for 10^15 bytes or more.
 func parseSize(_ text: String) -> Int? {
-    let units: [Character: Int] = ["k": 1 << 10, "K": 1 << 10, "m": 1 << 20, "M": 1 << 20, "g": 1 << 30, "G": 1 << 30]
+    let units: [Character: Double] = ["k": 0x1p10, "K": 0x1p10, "m": 0x1p20, "M": 0x1p20, "g": 0x1p30, "G": 0x1p30]
     var digits = text
-    var scale = 1
+    var scale: Double = 1
     if let last = text.last, let unit = units[last] { digits.removeLast(); scale = unit }
-    guard let value = Double(digits), value > 0, value * Double(scale) < 1e15 else { return nil }
-    return Int(value * Double(scale))
+    guard let value = Double(digits), let bytes = OptionCheck.wholeNumber(value * scale, limit: 1e15, rule: .down),
+          bytes >= 1 else { return nil }
+    return bytes
 }
