@@ -69,7 +69,7 @@ import Testing
     @Test func historyRoundTrip() throws {
         let records = [EpochRecord(epoch: 1, trainLoss: 0.5, trainAccuracy: 0.8, validLoss: .nan, validAccuracy: .nan,
                                    validF1: .nan, seconds: 1.5, learningRate: 0.001)]
-        let line = TrainingHistory.jsonLine(records[0])
+        let line = try TrainingHistory.jsonLine(records[0])
         #expect(line == #"{"epoch":1,"learning_rate":0.001,"seconds":1.5,"train_accuracy":0.8,"train_loss":0.5,"valid_accuracy":null,"valid_f1":null,"valid_loss":null}"#)
         let directory = NSTemporaryDirectory() + "vadprep-history-\(getpid())"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

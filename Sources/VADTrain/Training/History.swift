@@ -51,11 +51,11 @@ public enum TrainingHistory {
     }
 
     /// Compact JSON with sorted snake_case keys, no newline.
-    public static func jsonLine(_ record: EpochRecord) -> String {
+    public static func jsonLine(_ record: EpochRecord) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        return String(decoding: try! encoder.encode(record), as: UTF8.self)
+        return String(decoding: try encoder.encode(record), as: UTF8.self)
     }
 
     public static func read(_ path: String) throws -> [EpochRecord] {

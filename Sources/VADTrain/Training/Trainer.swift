@@ -156,6 +156,10 @@ public enum Trainer {
                 network.zeroGradients()
                 let logits = network.forward(batch.inputs, mask: batch.mask)
                 let result = MaskedLoss.compute(options.model.loss, logits: logits, targets: batch.targets, weights: batch.mask)
+                // A diverged network would only train on to NaN weights and a model file that marks nothing.
+                guard result.loss.isFinite else {
+                    throw PipelineError("training diverged in epoch \(epoch + 1), batch \(n + 1) of \(batches.count): the loss is \(result.loss); \(epoch) finished epoch\(epoch == 1 ? " is" : "s are") kept in \(out): lower --lr (now \(options.learningRate))")
+                }
                 network.backward(result.gradient)
                 optimizer.update()
                 lossSum += result.loss * Double(result.frames)
@@ -222,7 +226,7 @@ public enum Trainer {
         let name = "epoch-" + String(format: "%04d", epoch) + ".safetensors"
         // The history first and the checkpoint last: a run stopped in between
         // resumes from the previous checkpoint, whose epochs the history holds.
-        try writeText(history.map(TrainingHistory.jsonLine).joined(separator: "\n") + "\n", to: "\(out)/\(historyFile)")
+        try writeText(history.map { try TrainingHistory.jsonLine($0) }.joined(separator: "\n") + "\n", to: "\(out)/\(historyFile)")
         try writeText(TrainingHistory.csv(history), to: "\(out)/history.csv")
         try writeText(LearningCurves.svg(history, title: "\(description.config.kind.rawValue): loss and accuracy per epoch"),
                       to: "\(out)/curves.svg")
