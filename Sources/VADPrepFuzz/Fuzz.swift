@@ -25,9 +25,16 @@ enum FuzzTarget: String, CaseIterable {
     /// (shard size and SHA-256, `index_sha256`), as anyone editing a dataset
     /// can, so that mutations reach the consistency checks and not just the hashes.
     case dataset
+    /// A Kaldi data directory through `CorpusSource`, in both utterance
+    /// modes: the input is `wav.scp`, then `segments`, `utt2spk`, `spk2utt`
+    /// and `reco2dur`, split at each `fileSeparator` (missing ones are absent).
+    /// Commands are never run: piped lines must be refused.
+    case kaldi
 
     /// Between the index and the shard in a `dataset` input.
     static let datasetSeparator = Array("\n--shard--\n".utf8)
+    /// Between the files of a `kaldi` input.
+    static let fileSeparator = Array("\n--file--\n".utf8)
 
     static var selected: FuzzTarget {
         let name = ProcessInfo.processInfo.environment["VADPREP_FUZZ_TARGET"] ?? ""
@@ -72,6 +79,53 @@ enum FuzzTarget: String, CaseIterable {
             framer.finish(emit: emit)
         case .dataset:
             Self.runDataset(Array(bytes))
+        case .kaldi:
+            Self.runKaldi(Array(bytes))
+        }
+    }
+
+    /// `input` cut at every occurrence of `separator`.
+    private static func split(_ input: [UInt8], at separator: [UInt8]) -> [[UInt8]] {
+        var pieces: [[UInt8]] = []
+        var start = 0, at = 0
+        while at + separator.count <= input.count {
+            if input[at..<(at + separator.count)].elementsEqual(separator) {
+                pieces.append(Array(input[start..<at]))
+                at += separator.count
+                start = at
+            } else {
+                at += 1
+            }
+        }
+        pieces.append(Array(input[start...]))
+        return pieces
+    }
+
+    private static let kaldiDirectory: String? = {
+        let directory = NSTemporaryDirectory() + "vadprep-fuzz-kaldi-\(getpid())"
+        guard (try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)) != nil else { return nil }
+        atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "vadprep-fuzz-kaldi-\(getpid())") }
+        return directory
+    }()
+
+    /// The `kaldi` target (see there).
+    private static func runKaldi(_ input: [UInt8]) {
+        guard let directory = kaldiDirectory else { return }
+        let names = ["wav.scp", "segments", "utt2spk", "spk2utt", "reco2dur"]
+        let pieces = split(input, at: fileSeparator)
+        for (number, name) in names.enumerated() {
+            let path = "\(directory)/\(name)"
+            try? FileManager.default.removeItem(atPath: path)
+            if number < pieces.count { _ = FileManager.default.createFile(atPath: path, contents: Data(pieces[number])) }
+        }
+        for utterances in KaldiUtterances.allCases {
+            var options = ExtractOptions()
+            var input = InputOptions()
+            (input.kind, input.kaldiUtterances, input.allowCommands) = (.kaldi, utterances, false)
+            options.input = input
+            // Only the listing: the audio paths it names are the fuzzer's
+            // invention (/dev/stdin among them), so nothing is opened.
+            _ = try? CorpusSource.open(directory, options: options)
         }
     }
 
