@@ -6,7 +6,7 @@ import _VADTestSupport
 /// Datasets edited and then re-sealed (every SHA-256 recomputed, which anyone
 /// can do: the hashes detect damage, not tampering). `verify` rejects each
 /// one naming the file and the utterance or row; `segment`, `train`, `eval`,
-/// `inspect` and `merge` refuse it (or, `inspect`, report it) with an exit
+/// `inspect`, `merge` and `export` refuse it (or, `inspect`, report it) with an exit
 /// status, never a crash, and write nothing outside their output.
 @Suite(.serialized) struct CraftedDatasetTests {
     /// A small real features dataset (several shards, raw frames), a fixed-length segments
@@ -51,13 +51,14 @@ import _VADTestSupport
                        "--out", "\(directory)-run", "--quiet"], "\(directory)-run"),
             ("eval", ["eval", base.run, directory], ""),
             ("merge", ["merge", directory, "--out", "\(directory)-merged", "--quiet"], "\(directory)-merged"),
+            ("export", ["export", directory, "--kaldi", "\(directory)-kaldi", "--quiet"], "\(directory)-kaldi"),
         ]
         for (command, arguments, output) in runs {
             let run = try TestSupport.vadprep(arguments)
             #expect((1...127).contains(run.status) && !run.signalled, "\(name): \(command) exited \(run.status): \(run.stderr)")
             #expect(run.stderr.contains(directory), "\(name): \(command) did not name the dataset: \(run.stderr)")
             if !output.isEmpty {
-                #expect(!FileManager.default.fileExists(atPath: "\(output)/index.json"), "\(name): \(command) wrote a dataset")
+                #expect(!FileManager.default.fileExists(atPath: output), "\(name): \(command) left \(output) behind")
                 try? FileManager.default.removeItem(atPath: output)
             }
         }

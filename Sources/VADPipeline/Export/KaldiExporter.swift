@@ -57,6 +57,7 @@ public enum KaldiExporter {
         }
         let entries = try self.entries(index, directory: datasetDirectory)
         try dataset.openAll()
+        try dataset.checkValues()  // finite features, labels 0, 1 or 255: Kaldi recipes would take them as they are
         try prepare(output, force: force)
 
         let out = output.count > 1 && output.hasSuffix("/") ? String(output.dropLast()) : output
