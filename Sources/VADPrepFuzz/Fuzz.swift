@@ -101,12 +101,7 @@ enum FuzzTarget: String, CaseIterable {
         return pieces
     }
 
-    private static let kaldiDirectory: String? = {
-        let directory = NSTemporaryDirectory() + "vadprep-fuzz-kaldi-\(getpid())"
-        guard (try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)) != nil else { return nil }
-        atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "vadprep-fuzz-kaldi-\(getpid())") }
-        return directory
-    }()
+    private static let kaldiDirectory = scratchDirectory("kaldi")
 
     /// The `kaldi` target (see there).
     private static func runKaldi(_ input: [UInt8]) {
@@ -129,12 +124,24 @@ enum FuzzTarget: String, CaseIterable {
         }
     }
 
-    private static let datasetDirectory: String? = {
-        let directory = NSTemporaryDirectory() + "vadprep-fuzz-dataset-\(getpid())"
+    /// This process's scratch folder, removed at exit: the targets that need
+    /// files on disk write them below it, each in a folder of its own.
+    private static let scratch: String? = {
+        let directory = NSTemporaryDirectory() + "vadprep-fuzz-scratch-\(getpid())"
         guard (try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)) != nil else { return nil }
-        atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "vadprep-fuzz-dataset-\(getpid())") }
+        atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "vadprep-fuzz-scratch-\(getpid())") }
         return directory
     }()
+
+    /// Folder `name` in the scratch folder, created.
+    private static func scratchDirectory(_ name: String) -> String? {
+        guard let scratch else { return nil }
+        let directory = "\(scratch)/\(name)"
+        guard (try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)) != nil else { return nil }
+        return directory
+    }
+
+    private static let datasetDirectory = scratchDirectory("dataset")
 
     /// The `dataset` target (see there).
     private static func runDataset(_ input: [UInt8]) {
