@@ -57,6 +57,25 @@ def regions(audio):
     sys.exit(f"corpus_forms: {audio}: no label file beside it")
 
 
+def audio_info(path):
+    """(channels, sample rate, samples) of an audio file, without Lhotse."""
+    import wave
+    try:
+        with wave.open(str(path)) as w:
+            return w.getnchannels(), w.getframerate(), w.getnframes()
+    except (wave.Error, EOFError):
+        pass
+    try:
+        import soundfile
+        info = soundfile.info(str(path))
+        return info.channels, info.samplerate, info.frames
+    except ImportError:
+        import subprocess
+        values = [subprocess.run(["soxi", flag, str(path)], check=True, capture_output=True, text=True).stdout.strip()
+                  for flag in ("-c", "-r", "-s")]
+        return int(values[0]), int(float(values[1])), int(values[2])
+
+
 def main(corpus_dir, out_dir, reference, by_hand):
     corpus, out = Path(corpus_dir).resolve(), Path(out_dir)
     files = sorted((p for p in corpus.rglob("*") if p.suffix.lower() in AUDIO and not p.name.startswith(".")),
@@ -73,13 +92,12 @@ def main(corpus_dir, out_dir, reference, by_hand):
         entries.append((rid, path, speaker, regions(path)))
 
     if by_hand:
-        import soundfile
         recordings = []
         for rid, path, _, _ in entries:
-            info = soundfile.info(str(path))
-            recordings.append({"id": rid, "sources": [{"type": "file", "channels": list(range(info.channels)), "source": str(path)}],
-                               "sampling_rate": info.samplerate, "num_samples": info.frames,
-                               "duration": info.frames / info.samplerate, "channel_ids": list(range(info.channels))})
+            channels, rate, frames = audio_info(path)
+            recordings.append({"id": rid, "sources": [{"type": "file", "channels": list(range(channels)), "source": str(path)}],
+                               "sampling_rate": rate, "num_samples": frames,
+                               "duration": frames / rate, "channel_ids": list(range(channels))})
     else:
         from lhotse import Recording
         recordings = [Recording.from_file(path, recording_id=rid) for rid, path, _, _ in entries]

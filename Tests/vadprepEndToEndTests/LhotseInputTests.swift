@@ -200,6 +200,30 @@ import _VADTestSupport
         #expect(differences == ["speech-16k@13", "speech-8k@49"], "\(differences)")
     }
 
+    /// What a manifest holds decides how it is read; what cannot be read is
+    /// refused by name: a MultiCut, a supervisions manifest given as the
+    /// input, a recordings manifest without --supervisions, --labels.
+    @Test func manifestKindsAndMisuse() throws {
+        let work = TestSupport.TemporaryDirectory()
+        let (recordings, supervisions, cuts) = try Self.manifests(in: work)
+        let text = try String(contentsOfFile: cuts, encoding: .utf8)
+        try TestSupport.write(text + text.split(separator: "\n")[0].replacingOccurrences(of: "\"MonoCut\"", with: "\"MultiCut\"") + "\n", to: work.file("multi.jsonl"))
+        let cases: [([String], String)] = [
+            ([work.file("multi.jsonl")], "\(work.file("multi.jsonl")):5: cut type \"MultiCut\" is not supported (only MonoCut) (the manifest cannot be read, so nothing is extracted)"),
+            ([supervisions], "\(supervisions): is a supervisions manifest; give the recordings manifest as the input and this one with --supervisions"),
+            ([recordings], "\(recordings): is a recordings manifest: give its supervisions (the speech regions) with --supervisions FILE"),
+            ([cuts, "--supervisions", supervisions], "\(supervisions): --supervisions goes with a recordings manifest; the cuts of \(cuts) carry their own supervisions"),
+            ([recordings, "--supervisions", supervisions, "--labels", work.file("all.rttm")], "\(work.file("all.rttm")): --labels does not go with a Lhotse manifest: its supervisions are the speech regions"),
+            ([work.file("m"), "--input", "lhotse"], "\(work.file("m")): is a directory, not a Lhotse manifest (.jsonl or .jsonl.gz)"),
+        ]
+        for (arguments, message) in cases {
+            let run = try TestSupport.vadprep(["extract"] + arguments + ["--allow-commands", "--out", work.file("out")])
+            #expect(run.status == 1)
+            #expect(run.stderr == "vadprep extract: \(message)\n", "\(run.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: work.file("out/index.json")))
+    }
+
     /// Bad manifests: a whole-input error naming the file and line, nothing
     /// written; the same manifest with a missing audio file or a failing or
     /// hanging command: that recording's failure, the others written.
