@@ -8,11 +8,11 @@
 #   Pipelines/corpus-forms.sh [CORPUS_DIR] [OUT_DIR]
 #
 # CORPUS_DIR defaults to the default corpus (make-corpus.sh --count 60
-# --seed 1, generated there when missing); OUT_DIR to corpus-forms-output/.
+# --seed 1, generated there when missing); OUT_DIR to .build-corpus-forms/.
 # Exits 1 when any two forms differ.
 source "$(dirname "$0")/common.sh"
 
-out="${2:-$ROOT/corpus-forms-output}"
+out="${2:-$ROOT/.build-corpus-forms}"
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 corpus="${1:-$out/corpus}"
