@@ -6,9 +6,15 @@
 # wall time, to 0.1 ms; peak RSS), the peers also in-process (imports excluded), all
 # computing 20 MFCCs with deltas. Single-threaded runs are pinned to core 0.
 #
-#   Pipelines/bench.sh [REPEATS]      (default 5)
+# Also the cost of reading the same corpus through a Kaldi data directory and
+# through Lhotse manifests against the directory layout (same audio, same
+# options, runs interleaved, medians; the target is at most 5 % over).
+#
+#   Pipelines/bench.sh [REPEATS] [--inputs-only]     (default 5)
 source "$(dirname "$0")/common.sh"
 repeats="${1:-5}"
+inputs_only=""
+[ "${2:-}" = "--inputs-only" ] && inputs_only=1
 ensure_system_packages
 build_vadprep release
 work="$ROOT/.build-bench"
@@ -30,6 +36,44 @@ if [ ! -f "$corpus/.done" ]; then
 fi
 find "$corpus" -name '*.wav' | sort > "$work/files.txt"
 audio=$(while read -r f; do soxi -D "$f"; done < "$work/files.txt" | awk '{ s += $1 } END { printf "%.1f", s }')
+
+# input_forms: the benchmark corpus as a Kaldi data directory and as Lhotse
+# manifests, each extracted REPEATS times (interleaved with the directory
+# layout, one job on core 0); prints each form's median against the directory's.
+input_forms() {
+    local python="${PYTHON:-python3}" by_hand=()
+    "$python" -c "import lhotse" 2>/dev/null || by_hand=(--by-hand)
+    rm -rf "$work/forms"
+    "$python" "$ROOT/Pipelines/python/corpus_forms.py" "$corpus" "$work/forms" "${by_hand[@]}"
+    local -A runs=()
+    local form t start end
+    for _ in $(seq "$repeats"); do
+        for form in dir kaldi lhotse lhotse-cuts; do
+            local input=()
+            case "$form" in
+                dir) input=("$corpus") ;;
+                kaldi) input=("$work/forms/kaldi") ;;
+                lhotse) input=("$work/forms/lhotse/recordings.jsonl.gz" --supervisions "$work/forms/lhotse/supervisions.jsonl.gz") ;;
+                lhotse-cuts) input=("$work/forms/lhotse/cuts.jsonl.gz") ;;
+            esac
+            start=$EPOCHREALTIME
+            taskset -c 0 "$VADPREP" extract "${input[@]}" --out "$work/form-$form" --force --quiet --jobs 1
+            end=$EPOCHREALTIME
+            t=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.4f", b - a }')
+            runs[$form]+="$t "
+        done
+    done
+    printf '\nreading the benchmark corpus (%s files, %s s of audio) in three forms, vadprep extract --jobs 1, %s runs each, interleaved%s:\n' \
+        "$(wc -l < "$work/files.txt")" "$audio" "$repeats" "${by_hand:+ (manifests written without Lhotse)}"
+    local base
+    base=$(printf '%s\n' ${runs[dir]} | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+    for form in dir kaldi lhotse lhotse-cuts; do
+        printf '%s\n' ${runs[$form]} | sort -n | awk -v n="$form" -v base="$base" '{ a[NR] = $1 }
+            END { m = a[int((NR + 1) / 2)]; printf "  %-12s min %7.3f s  median %7.3f s  %+6.1f %% against the directory layout\n", n, a[1], m, 100 * (m / base - 1) }'
+    done
+}
+input_forms
+[ -n "$inputs_only" ] && exit 0
 
 say "peers' virtualenv"
 python_venv "$ROOT/Pipelines/python/requirements-bench.txt" "$work/venv"

@@ -21,6 +21,8 @@ if ! "$PYTHON" -c "import torch" 2>/dev/null; then
     "$PYTHON" -m pip install -q --disable-pip-version-check -r "$ROOT/Pipelines/python/requirements-torch.txt" \
         || "$PYTHON" -m pip install -q --disable-pip-version-check torch==2.13.0
 fi
+# Lhotse (it needs torch) for LhotseTests and LhotseInputTests, which skip without it.
+"$PYTHON" -c "import lhotse" 2>/dev/null || "$PYTHON" -m pip install -q --disable-pip-version-check lhotse==1.33.0 urllib3
 "$VADPREP" segment "$work/dataset" --out "$work/fixed" --len 1 --split valid=0.4 --quiet
 "$VADPREP" segment "$work/dataset" --out "$work/whole" --mode whole --quiet
 "$PYTHON" "$ROOT/Pipelines/python/torch_segments.py" "$work/fixed/train" "$work/fixed/valid" "$work/whole"

@@ -408,6 +408,9 @@ public struct PartInfo: Codable, Equatable, Sendable {
 public struct InputRecord: Codable, Equatable, Sendable {
     public var kind: String
     public var manifests: [ManifestRecord]
+    /// Recordings extracted that the input gives no speech regions at all (a
+    /// Lhotse recording without supervisions: all non-speech); nil for none.
+    public var unsupervised: Int?
 
     public init(kind: String, manifests: [ManifestRecord]) {
         self.kind = kind

@@ -14,15 +14,19 @@ extension VADPrep {
                 label per frame. Labels are read from a file beside each recording with the same stem \
                 (.rttm, .frames, .lab, .tsv, .txt, in that order of preference), from a directory \
                 mirroring the corpus, or from one corpus-wide RTTM file (--labels). A Kaldi data directory \
-                (wav.scp, segments, utt2spk, reco2dur) is read too; see --input. Recordings that fail \
+                (wav.scp, segments, utt2spk, reco2dur) and a Lhotse manifest (recordings with \
+                --supervisions, or MonoCuts) are read too; see --input. Recordings that fail \
                 are listed at the end and the others are still written; the exit status is then 1.
                 """)
 
-        @Argument(help: "Directory holding the recordings and their label files, or a Kaldi data directory.")
+        @Argument(help: "Directory holding the recordings and their label files, a Kaldi data directory, or a Lhotse manifest.")
         var corpus: String
 
         @Option(help: "How to read the input: dir, kaldi or lhotse (default: kaldi for a directory holding wav.scp, lhotse for .jsonl/.jsonl.gz, else dir).")
         var input: InputKind?
+
+        @Option(help: "Lhotse recordings manifest: its supervisions manifest (the speech regions).")
+        var supervisions: String?
 
         @Option(help: "Kaldi data directory: what an utterance is: recordings (segments give speech regions) or segments (cut from their recordings).")
         var kaldiUtterances: KaldiUtterances = .recordings
@@ -110,6 +114,7 @@ extension VADPrep {
             inputOptions.allowCommands = allowCommands
             inputOptions.commandTimeout = commandTimeout
             inputOptions.maxOvershoot = maxOvershoot
+            inputOptions.supervisions = supervisions
             options.input = inputOptions.isDefault ? nil : inputOptions
             return options
         }
@@ -146,9 +151,10 @@ extension VADPrep {
                     ? String(format: ", %.1f %% speech", 100 * Double(index.statistics.speechFrames) / Double(index.statistics.labelledFrames)) : ""
                 let bytes = index.shards.reduce(0) { $0 + $1.bytes }
                 let part = self.part.map { " (part \($0))" } ?? ""
+                let unsupervised = index.input?.unsupervised.map { ", \($0) recording\($0 == 1 ? "" : "s") without supervisions (all non-speech)" } ?? ""
                 let cut = report.regionsCut > 0 ? ", \(report.regionsCut) label region\(report.regionsCut == 1 ? "" : "s") cut at the end of the audio" : ""
-                print(String(format: "extracted %d of %d files%@: %.3f h of audio, %d frames%@%@ in %.2f s (%.0f× real time) -> %@ (%d shard%@, %@)",
-                             index.utterances.count, report.files, part, hours, index.statistics.frames, speech, cut, wall,
+                print(String(format: "extracted %d of %d files%@: %.3f h of audio, %d frames%@%@%@ in %.2f s (%.0f× real time) -> %@ (%d shard%@, %@)",
+                             index.utterances.count, report.files, part, hours, index.statistics.frames, speech, unsupervised, cut, wall,
                              report.audioSeconds / max(wall, 1e-9), out, index.shards.count,
                              index.shards.count == 1 ? "" : "s", formatBytes(bytes)))
             }

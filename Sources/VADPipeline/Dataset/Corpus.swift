@@ -23,8 +23,14 @@ public struct CorpusItem: Equatable, Sendable {
     public var speaker: String?
     /// Speech regions the input itself gives; nil: the label resolver's.
     public var regions: Regions?
-    /// The recording's duration as the input states it (Kaldi's `reco2dur`).
+    /// The recording's duration as the input states it (Kaldi's `reco2dur`,
+    /// a Lhotse recording's `duration`).
     public var statedSeconds: StatedDuration?
+    /// The channel to read (counting from 1), when the input names one for
+    /// this utterance (a Lhotse cut of a multi-channel recording); nil: `--channel`.
+    public var channel: Int?
+    /// The manifest line that names the audio, for messages about it (Lhotse).
+    public var listedAt: Location?
 
     public init(relativePath: String, id: String, path: String) {
         self.relativePath = relativePath
@@ -60,6 +66,15 @@ public struct CorpusItem: Equatable, Sendable {
         }
     }
 
+    public struct Location: Equatable, Sendable {
+        public var file: String
+        public var line: Int
+        public init(file: String, line: Int) {
+            self.file = file
+            self.line = line
+        }
+    }
+
     public struct StatedDuration: Equatable, Sendable {
         public var seconds: Double
         public var file: String
@@ -69,10 +84,11 @@ public struct CorpusItem: Equatable, Sendable {
     /// What identifies the item in a listing's digest: the relative path for
     /// the directory layout (as before), more for items a manifest describes.
     var listingKey: String {
-        guard audio != .file(path) || cut != nil || speaker != nil || regions != nil || recording != id else { return relativePath }
+        guard audio != .file(path) || cut != nil || speaker != nil || regions != nil || recording != id || channel != nil else { return relativePath }
         var key = "\(id)\t\(relativePath)\t\(recording)"
         if let cut { key += "\t\(cut.start)\t\(cut.end.map { "\($0)" } ?? "-1")" }
         if let speaker { key += "\tspeaker=\(speaker)" }
+        if let channel { key += "\tchannel=\(channel)" }
         if let regions { key += "\t" + regions.segments.map { "\($0.start)-\($0.end)" }.joined(separator: ",") }
         return key
     }

@@ -89,7 +89,7 @@ public enum Extractor {
         let writer = DatasetWriter(directory: output, options: options,
                                    rawLayout: options.rawFrames.map { UtteranceProcessor.layout($0, grid: options.mfcc.frame.grid) },
                                    part: partInfo, continuing: journal.entries)
-        writer.input = source.record
+        writer.input = source.record(for: items)
         var warnings: [String] = []
         let first = journal.entries.last?.nextItem ?? 0
         var failures = journal.entries.flatMap(\.failures)

@@ -73,9 +73,16 @@ public final class UtteranceProcessor {
 
     /// Decodes the audio of `item`, from its file or from its command's output.
     func decode(_ item: CorpusItem, sink: (UnsafeBufferPointer<Float>) throws -> Void) throws -> (AudioDecoder.Source, samples: Int) {
+        var audioOptions = options.audio
+        if let channel = item.channel { audioOptions.channel = channel }
         switch item.audio {
         case .file(let path):
-            return try AudioDecoder.decode(path: path, options: options.audio, sink: sink)
+            do {
+                return try AudioDecoder.decode(path: path, options: audioOptions, sink: sink)
+            } catch let error as InputError where item.listedAt != nil && error.path == path && error.line == nil {
+                // Say which manifest line names the file.
+                throw InputError(item.listedAt!.file, line: item.listedAt!.line, "recording \"\(item.recording)\": \(error)")
+            }
         case .command(let command, let file, let line):
             let timeout = (options.input ?? InputOptions()).commandTimeout
             func failure(_ message: String, stderr: [UInt8] = []) -> InputError {
@@ -96,7 +103,7 @@ public final class UtteranceProcessor {
             }
             if output.stdout.isEmpty { throw failure("command \"\(command)\" gave no audio", stderr: output.stderr) }
             do {
-                return try AudioDecoder.decode(bytes: output.stdout, name: "output", options: options.audio, sink: sink)
+                return try AudioDecoder.decode(bytes: output.stdout, name: "output", options: audioOptions, sink: sink)
             } catch let error as InputError {
                 throw failure("the output of command \"\(command)\": \(error.message)", stderr: output.stderr)
             }

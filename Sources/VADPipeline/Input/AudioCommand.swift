@@ -20,17 +20,27 @@ public enum AudioCommand {
         public var timedOut: Bool
     }
 
+    private static let spawnLock = NSLock()
+
     /// Standard error kept for messages (its first bytes).
     static let stderrLimit = 4096
 
     /// Runs `command` and waits for it (at most `timeout` seconds).
     public static func run(_ command: String, timeout: Double) -> Result<Output, AudioCommandError> {
         var outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1]
+        // A command another worker starts meanwhile must not inherit these
+        // pipes (its child would hold this one's output open until it ends):
+        // they are made close-on-exec, and making them and spawning is done
+        // under one lock, so no spawn falls between `pipe` and `fcntl`.
+        spawnLock.lock()
+        var locked = true
+        defer { if locked { spawnLock.unlock() } }
         guard pipe(&outPipe) == 0 else { return .failure(AudioCommandError("cannot make a pipe: \(String(cString: strerror(errno)))")) }
         guard pipe(&errPipe) == 0 else {
             close(outPipe[0]); close(outPipe[1])
             return .failure(AudioCommandError("cannot make a pipe: \(String(cString: strerror(errno)))"))
         }
+        for fd in outPipe + errPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -50,6 +60,8 @@ public enum AudioCommand {
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, "/bin/sh", &actions, &attributes, &argv, environ)
         close(outPipe[1]); close(errPipe[1])
+        spawnLock.unlock()
+        locked = false
         guard spawned == 0 else {
             close(outPipe[0]); close(errPipe[0])
             return .failure(AudioCommandError("cannot start /bin/sh: \(String(cString: strerror(spawned)))"))

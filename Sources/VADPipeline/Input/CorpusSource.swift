@@ -34,6 +34,8 @@ public struct InputOptions: Codable, Equatable, Sendable {
     public var allowCommands = false
     /// Seconds a command may run before it is killed.
     public var commandTimeout = 600.0
+    /// A Lhotse recordings manifest's supervisions manifest.
+    public var supervisions: String?
 
     public init() {}
 
@@ -59,6 +61,23 @@ public struct CorpusSource: Sendable {
     public var labels: LabelResolver
     /// What the index records about the input; nil for the directory layout.
     public var record: InputRecord?
+    /// Recordings of a Lhotse manifest without supervisions (all non-speech), by id.
+    public var unsupervised: Set<String> = []
+
+    public init(kind: InputKind, items: [CorpusItem], labels: LabelResolver, record: InputRecord?) {
+        self.kind = kind
+        self.items = items
+        self.labels = labels
+        self.record = record
+    }
+
+    /// The record for the utterances `items` (all of them, or a `--part`).
+    public func record(for items: [CorpusItem]) -> InputRecord? {
+        guard var record, !unsupervised.isEmpty else { return record }
+        let count = items.filter { unsupervised.contains($0.id) }.count
+        record.unsupervised = count > 0 ? count : nil
+        return record
+    }
 
     /// The kind `input` is read as without `--input`: a directory holding
     /// `wav.scp` is a Kaldi data directory, a `.jsonl` or `.jsonl.gz` file a
@@ -78,7 +97,23 @@ public struct CorpusSource: Sendable {
             let items = try Corpus.scan(input)
             return CorpusSource(kind: .dir, items: items, labels: try LabelResolver(corpus: input, options: options.labels, recordings: items), record: nil)
         case .lhotse:
-            throw InputError(input, "Lhotse manifests are not read yet by this version of vadprep; convert the corpus to a Kaldi data directory or a directory of recordings")
+            if let labels = options.labels.path {
+                throw InputError(labels, "--labels does not go with a Lhotse manifest: its supervisions are the speech regions")
+            }
+            let listing = try LhotseSource.read(input, supervisionsPath: inputOptions.supervisions, allowCommands: inputOptions.allowCommands,
+                                                channel: options.audio.channel)
+            var manifests: [ManifestRecord] = []
+            for (path, name) in listing.manifests {
+                do { manifests.append(ManifestRecord(file: name, sha256: try FileSystem.sha256(ofFile: path))) } catch {
+                    throw InputError(path, "cannot read: \(error)")
+                }
+            }
+            var record = InputRecord(kind: InputKind.lhotse.rawValue, manifests: manifests)
+            if !listing.unsupervised.isEmpty { record.unsupervised = listing.unsupervised.count }
+            var source = CorpusSource(kind: .lhotse, items: listing.items,
+                                      labels: try LabelResolver(corpus: input, options: options.labels, recordings: []), record: record)
+            source.unsupervised = listing.unsupervised
+            return source
         case .kaldi:
             let data = try KaldiDataDirectory.read(input, allowCommands: inputOptions.allowCommands)
             let items = try kaldiItems(data, utterances: inputOptions.kaldiUtterances)

@@ -38,6 +38,8 @@ public struct LhotseRecording: Equatable, Sendable {
     /// Seconds.
     public var duration: Double
     public var channelIDs: [Int]
+    /// The manifest line it is on (1-based; 0 when not read from a file).
+    public var line = 0
 
     public init(id: String, sources: [LhotseAudioSource], samplingRate: Int, numSamples: Int, duration: Double, channelIDs: [Int]) {
         self.id = id
@@ -59,6 +61,8 @@ public struct LhotseSupervision: Equatable, Sendable {
     /// Lhotse's `channel`: one channel, or a list; 0 when absent.
     public var channels: [Int]
     public var speaker: String?
+    /// The manifest line it is on (1-based; 0 when not read from a file).
+    public var line = 0
 
     public init(id: String, recordingID: String, start: Double, duration: Double, channels: [Int], speaker: String?) {
         self.id = id
@@ -81,6 +85,8 @@ public struct LhotseCut: Equatable, Sendable {
     public var channel: Int
     public var recording: LhotseRecording
     public var supervisions: [LhotseSupervision]
+    /// The manifest line it is on (1-based; 0 when not read from a file).
+    public var line = 0
 
     public init(id: String, start: Double, duration: Double, channel: Int, recording: LhotseRecording, supervisions: [LhotseSupervision]) {
         self.id = id
@@ -129,7 +135,8 @@ public enum LhotseManifest {
         var seen: [String: Int] = [:]
         var out: [LhotseRecording] = []
         try forEachObject(bytes, path: path) { (object, line) throws(LhotseError) in
-            let recording = try recordingFields(object, path: path, line: line, prefix: "")
+            var recording = try recordingFields(object, path: path, line: line, prefix: "")
+            recording.line = line
             if let first = seen[recording.id] { throw LhotseError(path, line: line, "duplicate recording id \"\(recording.id)\" (first on line \(first))") }
             seen[recording.id] = line
             out.append(recording)
@@ -141,7 +148,8 @@ public enum LhotseManifest {
         var seen: [String: Int] = [:]
         var out: [LhotseSupervision] = []
         try forEachObject(bytes, path: path) { (object, line) throws(LhotseError) in
-            let supervision = try supervisionFields(object, path: path, line: line, prefix: "")
+            var supervision = try supervisionFields(object, path: path, line: line, prefix: "")
+            supervision.line = line
             if let first = seen[supervision.id] { throw LhotseError(path, line: line, "duplicate supervision id \"\(supervision.id)\" (first on line \(first))") }
             guard recordingIDs.contains(supervision.recordingID) else {
                 throw LhotseError(path, line: line, "supervision \"\(supervision.id)\" names recording \"\(supervision.recordingID)\", which the recordings manifest does not hold")
@@ -160,7 +168,8 @@ public enum LhotseManifest {
             let type = try fields.string("type")
             guard type == "MonoCut" else { throw LhotseError(path, line: line, "cut type \"\(type)\" is not supported (only MonoCut)") }
             let id = try fields.string("id")
-            let recording = try recordingFields(try fields.object("recording"), path: path, line: line, prefix: "recording.")
+            var recording = try recordingFields(try fields.object("recording"), path: path, line: line, prefix: "recording.")
+            recording.line = line
             var supervisions: [LhotseSupervision] = []
             var supervisionIDs: Set<String> = []
             for (n, value) in (try fields.optionalArray("supervisions") ?? []).enumerated() {
@@ -168,7 +177,8 @@ public enum LhotseManifest {
                 guard case .object(let members) = value else {
                     throw LhotseError(path, line: line, "field \"\(prefix.dropLast())\" is \(value.typeName), expected an object")
                 }
-                let supervision = try supervisionFields(members, path: path, line: line, prefix: prefix)
+                var supervision = try supervisionFields(members, path: path, line: line, prefix: prefix)
+                supervision.line = line
                 guard supervision.recordingID == recording.id else {
                     throw LhotseError(path, line: line, "supervision \"\(supervision.id)\" names recording \"\(supervision.recordingID)\", not the cut's \"\(recording.id)\"")
                 }
@@ -177,7 +187,7 @@ public enum LhotseManifest {
                 }
                 supervisions.append(supervision)
             }
-            let cut = LhotseCut(id: id, start: try fields.seconds("start", allowNegative: false),
+            var cut = LhotseCut(id: id, start: try fields.seconds("start", allowNegative: false),
                                 duration: try fields.seconds("duration", allowNegative: false),
                                 channel: try fields.integer("channel", minimum: 0), recording: recording, supervisions: supervisions)
             guard recording.channelIDs.contains(cut.channel) else {
@@ -187,11 +197,35 @@ public enum LhotseManifest {
             guard cut.start + cut.duration <= recording.duration + 1 / Double(recording.samplingRate) else {
                 throw LhotseError(path, line: line, "cut \"\(cut.id)\" ends at \(cut.start + cut.duration) s, after the end of recording \"\(recording.id)\" (\(recording.duration) s)")
             }
+            cut.line = line
             if let first = seen[cut.id] { throw LhotseError(path, line: line, "duplicate cut id \"\(cut.id)\" (first on line \(first))") }
             seen[cut.id] = line
             out.append(cut)
         }
         return out
+    }
+
+    /// What a manifest holds.
+    public enum Content: String, Sendable {
+        case recordings, supervisions, cuts
+    }
+
+    /// What the manifest `bytes` holds, judged from its first object: cuts
+    /// have a `type`, recordings `sources`, supervisions a `recording_id`.
+    /// nil for a manifest without objects. A first line that is not a JSON
+    /// object is an error naming it.
+    public static func content(of bytes: [UInt8], path: String) throws(LhotseError) -> Content? {
+        var found: Content??
+        var checked = false
+        try forEachObject(bytes, path: path, stopAfterFirst: true) { (object, line) throws(LhotseError) in
+            checked = true
+            if object["type"] != nil { found = .some(.cuts) }
+            else if object["sources"] != nil { found = .some(.recordings) }
+            else if object["recording_id"] != nil { found = .some(.supervisions) }
+            else { throw LhotseError(path, line: line, "is not a Lhotse recording, supervision or cut (no \"sources\", \"recording_id\" or \"type\" field)") }
+        }
+        guard checked, let found else { return nil }
+        return found
     }
 
     // MARK: - Fields of each record
@@ -335,7 +369,7 @@ public enum LhotseManifest {
     }
 
     /// Calls `body` with each line's object and its 1-based number; blank lines are skipped.
-    static func forEachObject(_ bytes: [UInt8], path: String,
+    static func forEachObject(_ bytes: [UInt8], path: String, stopAfterFirst: Bool = false,
                               _ body: ([String: JSONNode], Int) throws(LhotseError) -> Void) throws(LhotseError) {
         try bytes.withUnsafeBufferPointer { (all) throws(LhotseError) in
             var lineNumber = 0
@@ -361,6 +395,7 @@ public enum LhotseManifest {
                     throw LhotseError(path, line: lineNumber, "not a JSON object (a line holds \(value.typeName))")
                 }
                 try body(members, lineNumber)
+                if stopAfterFirst { return }
             }
         }
     }

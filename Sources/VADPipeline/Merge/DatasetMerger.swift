@@ -74,6 +74,8 @@ public enum DatasetMerger {
                                       rawFrames: first.rawFrames, statistics: statistics, shards: shards,
                                       utterances: utterances, failures: failures)
             merged.input = first.input
+            let unsupervised = parts.reduce(0) { $0 + ($1.index.input?.unsupervised ?? 0) }
+            merged.input?.unsupervised = unsupervised > 0 ? unsupervised : nil
             try merged.write(to: output)
             return merged
         } catch {
