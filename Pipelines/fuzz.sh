@@ -2,8 +2,8 @@
 # Fuzzes vadprep's readers of untrusted input with libFuzzer (and
 # AddressSanitizer) for SECONDS each: the label parsers, the shard header
 # and index readers, the audio front end, whole datasets through the
-# segment and training readers, and Kaldi data directories through the input
-# layer. Seeds come from Fixtures/fuzz-seeds/TARGET.
+# segment and training readers, and Kaldi data directories and Lhotse
+# manifests through the input layer. Seeds come from Fixtures/fuzz-seeds/TARGET.
 # Prints each target's executions; fails if any input crashes, and leaves
 # the input in .build-fuzz/crash-TARGET-* (replay it with the normal build:
 # VADPREP_FUZZ_TARGET=TARGET .build/debug/VADPrepFuzz FILE).
@@ -24,7 +24,7 @@ fuzzer="$(swift build "${flags[@]}" --show-bin-path)/VADPrepFuzz"
 rm -rf .build-fuzz/crash-*
 
 status=0
-for target in labels shard audio dataset kaldi; do
+for target in labels shard audio dataset kaldi lhotse; do
     say "fuzzing $target for $seconds s"
     mkdir -p ".build-fuzz/corpus-$target"
     log=".build-fuzz/$target.log"

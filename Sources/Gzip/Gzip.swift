@@ -1,4 +1,5 @@
 import CZlib
+import Foundation
 
 /// A gzip file that cannot be inflated, with the reason (zlib's own message where it gives one).
 public struct GzipError: Error, CustomStringConvertible, Equatable {
@@ -13,6 +14,9 @@ public struct GzipError: Error, CustomStringConvertible, Equatable {
 
 /// Whole-buffer gzip decompression with zlib. The only file that calls zlib.
 public enum Gzip {
+    /// The default largest inflated size: a quarter of physical memory.
+    public static let defaultLimit = Int(clamping: ProcessInfo.processInfo.physicalMemory / 4)
+
     /// Whether `bytes` start with gzip's magic number (1f 8b).
     public static func isGzip(_ bytes: UnsafeRawBufferPointer) -> Bool {
         bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B
@@ -23,8 +27,11 @@ public enum Gzip {
     /// makes) are inflated in turn, as gunzip does. A stream that ends before
     /// its trailer is "truncated"; bad data, a wrong CRC or length, and bytes
     /// after the last member that are not another member are "corrupt".
+    /// Data that inflates to more than `limit` bytes is refused rather than
+    /// held: a few megabytes of gzip can claim a thousand times as much, so the
+    /// default is a quarter of this machine's memory.
     /// The C functions are `inflateInit2_`, `inflate`, `inflateReset` and `inflateEnd`.
-    public static func inflate(_ bytes: UnsafeRawBufferPointer, path: String) throws(GzipError) -> [UInt8] {
+    public static func inflate(_ bytes: UnsafeRawBufferPointer, path: String, limit: Int = defaultLimit) throws(GzipError) -> [UInt8] {
         guard isGzip(bytes), let base = bytes.baseAddress else { throw GzipError(path, "not gzip data (no 1f 8b header)") }
         var stream = z_stream()
         // 15 + 16: a 32 KiB window, gzip header and trailer (not zlib's, not raw deflate).
@@ -47,6 +54,9 @@ public enum Gzip {
                 return CZlib.inflate(&stream, Z_NO_FLUSH)
             }
             let produced = chunk - Int(stream.avail_out)
+            guard produced <= limit - output.count else {
+                throw GzipError(path, "inflates to more than \(limit) bytes, the most that is read into memory; split it into smaller files")
+            }
             output.append(contentsOf: block[0..<produced])
             consumed += available - Int(stream.avail_in)
             switch status {

@@ -30,6 +30,10 @@ enum FuzzTarget: String, CaseIterable {
     /// and `reco2dur`, split at each `fileSeparator` (missing ones are absent).
     /// Commands are never run: piped lines must be refused.
     case kaldi
+    /// A Lhotse manifest (recordings or cuts, gzip or not) and, after a
+    /// `fileSeparator`, a supervisions manifest, through `CorpusSource`.
+    /// Commands are never run.
+    case lhotse
 
     /// Between the index and the shard in a `dataset` input.
     static let datasetSeparator = Array("\n--shard--\n".utf8)
@@ -81,7 +85,30 @@ enum FuzzTarget: String, CaseIterable {
             Self.runDataset(Array(bytes))
         case .kaldi:
             Self.runKaldi(Array(bytes))
+        case .lhotse:
+            Self.runLhotse(Array(bytes))
         }
+    }
+
+    private static let lhotseDirectory = scratchDirectory("lhotse")
+
+    /// The `lhotse` target (see there).
+    private static func runLhotse(_ input: [UInt8]) {
+        guard let directory = lhotseDirectory else { return }
+        let pieces = split(input, at: fileSeparator)
+        let manifest = "\(directory)/manifest.jsonl", supervisions = "\(directory)/supervisions.jsonl"
+        try? FileManager.default.removeItem(atPath: supervisions)
+        guard FileManager.default.createFile(atPath: manifest, contents: Data(pieces[0])) else { return }
+        var input = InputOptions()
+        (input.kind, input.allowCommands) = (.lhotse, false)
+        if pieces.count > 1 {
+            guard FileManager.default.createFile(atPath: supervisions, contents: Data(pieces[1])) else { return }
+            input.supervisions = supervisions
+        }
+        var options = ExtractOptions()
+        options.input = input
+        // Only the listing: the audio paths it names are the fuzzer's invention.
+        _ = try? CorpusSource.open(manifest, options: options)
     }
 
     /// `input` cut at every occurrence of `separator`.

@@ -171,6 +171,11 @@ import _VADTestSupport
         }
         #expect(try inflate(Self.helloGzip) == Array("hello gzip\n".utf8))
         #expect(try inflate(Self.helloGzip + Self.helloGzip) == Array("hello gzip\nhello gzip\n".utf8))
+        // A bound on what it inflates to: exactly the contents pass, one byte less is refused.
+        #expect(try Self.helloGzip.withUnsafeBytes { try Gzip.inflate($0, path: "x.gz", limit: 11) } == Array("hello gzip\n".utf8))
+        #expect(throws: GzipError("x.gz", "inflates to more than 10 bytes, the most that is read into memory; split it into smaller files")) {
+            try Self.helloGzip.withUnsafeBytes { try Gzip.inflate($0, path: "x.gz", limit: 10) }
+        }
         #expect(throws: GzipError("x.gz", "truncated gzip data: the stream ends after 25 bytes, before its end")) {
             try inflate(Array(Self.helloGzip.prefix(25)))
         }

@@ -6,7 +6,7 @@ import _VADTestSupport
 /// that once crashed it (Fixtures/fuzz-regressions/TARGET/) are replayed
 /// through that target and must end normally.
 @Suite struct FuzzRegressionTests {
-    static let targets = ["labels", "shard", "audio", "dataset", "kaldi"]
+    static let targets = ["labels", "shard", "audio", "dataset", "kaldi", "lhotse"]
 
     static var fuzzer: String { (TestSupport.vadprepExecutable as NSString).deletingLastPathComponent + "/VADPrepFuzz" }
 
