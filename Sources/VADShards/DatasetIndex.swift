@@ -392,15 +392,25 @@ public struct PartInfo: Codable, Equatable, Sendable {
     public var count: Int
     /// Recordings in the whole corpus listing.
     public var corpusFiles: Int
-    /// SHA-256 of the whole corpus listing (relative paths, one per line).
+    /// SHA-256 of the whole corpus listing (relative paths, one per line,
+    /// for the directory layout; more of each item for a manifest's).
     public var corpusDigest: String
+    /// SHA-256 of the listing's sources (the `source` its utterances and
+    /// failures record), sorted bytewise, one per line: what `merge` checks
+    /// the parts against. Absent where it equals `corpusDigest` (the
+    /// directory layout, whose listing is its sorted relative paths).
+    public var sourcesDigest: String?
 
-    public init(index: Int, count: Int, corpusFiles: Int, corpusDigest: String) {
+    public init(index: Int, count: Int, corpusFiles: Int, corpusDigest: String, sourcesDigest: String? = nil) {
         self.index = index
         self.count = count
         self.corpusFiles = corpusFiles
         self.corpusDigest = corpusDigest
+        self.sourcesDigest = sourcesDigest == corpusDigest ? nil : sourcesDigest
     }
+
+    /// The digest the parts' sources must have.
+    public var expectedSourcesDigest: String { sourcesDigest ?? corpusDigest }
 }
 
 /// How a dataset's input was read: its kind ("kaldi", "lhotse") and the

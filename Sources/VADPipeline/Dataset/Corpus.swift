@@ -139,6 +139,15 @@ public enum Corpus {
         return items.sorted { $0.relativePath.utf8.lexicographicallyPrecedes($1.relativePath.utf8) }
     }
 
+    /// SHA-256 of `sources` sorted bytewise, one per line: the same for any
+    /// order and any split into parts. For the directory layout, whose
+    /// listing is its sorted relative paths, it equals `digest(_:)`.
+    public static func sourcesDigest(_ sources: [String]) -> String {
+        var hash = SHA256()
+        for source in sources.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) { hash.update(Array((source + "\n").utf8)) }
+        return hash.hexDigest()
+    }
+
     /// SHA-256 of a listing: the relative paths, one per line.
     public static func digest(_ items: [CorpusItem]) -> String {
         var hash = SHA256()

@@ -69,7 +69,8 @@ public enum Extractor {
             guard !items.isEmpty else {
                 throw PipelineError("\(corpus): part \(part) holds no recordings (the corpus has \(listing.count)); use fewer parts")
             }
-            partInfo = PartInfo(index: part.index, count: part.count, corpusFiles: listing.count, corpusDigest: Corpus.digest(listing))
+            partInfo = PartInfo(index: part.index, count: part.count, corpusFiles: listing.count, corpusDigest: Corpus.digest(listing),
+                                sourcesDigest: Corpus.sourcesDigest(listing.map(\.relativePath)))
         }
         let labels = source.labels
         _ = try UtteranceProcessor(options: options, labels: labels)  // fail fast on impossible feature options

@@ -118,7 +118,7 @@ public enum DatasetMerger {
         var seen: [Int: String] = [:]
         for (directory, index) in parts {
             let part = index.part!
-            guard part.count == partition.count, part.corpusDigest == partition.corpusDigest else {
+            guard part.count == partition.count, part.corpusDigest == partition.corpusDigest, part.sourcesDigest == partition.sourcesDigest else {
                 throw PipelineError("\(directory): is part \(part.index)/\(part.count) of a different partition than \(first.directory) (part \(partition.index)/\(partition.count)): the corpus listing or the number of parts differs")
             }
             if let other = seen[part.index] {
@@ -165,30 +165,33 @@ public enum DatasetMerger {
     }
 
     /// The parts of one partition hold, as utterances or failures, exactly
-    /// the recordings of the corpus listing they were extracted from, each
-    /// once: as many as `corpusFiles`, and with the listing's digest.
+    /// the recordings of the corpus listing they were extracted from: as many
+    /// as `corpusFiles`, with the digest of the listing's sources. In the
+    /// directory layout a source is one file and so is held once; a manifest
+    /// may cut several utterances from one recording, so there only the
+    /// digest of all sources, counted with their repeats, is compared.
     private static func checkListing(_ parts: [(directory: String, index: DatasetIndex)]) throws {
         guard let partition = parts.first?.index.part else { return }
+        let uniqueSources = parts.allSatisfy { $0.index.input == nil }
         var seen: [String: String] = [:]
-        var items: [CorpusItem] = []
+        var sources: [String] = []
         var utterances = 0, failures = 0
         for (directory, index) in parts {
-            let sources = index.utterances.map(\.source) + index.failures.map(\.source)
+            let held = index.utterances.map(\.source) + index.failures.map(\.source)
             utterances += index.utterances.count
             failures += index.failures.count
-            for source in sources {
-                if let other = seen[source] {
+            for source in held {
+                if uniqueSources, let other = seen[source] {
                     throw PipelineError("recording \(source) is listed twice, in \(other) and \(directory) (as an utterance or a failure); parts must hold different recordings")
                 }
                 seen[source] = directory
-                items.append(CorpusItem(relativePath: source, id: "", path: ""))
             }
+            sources += held
         }
-        guard items.count == partition.corpusFiles else {
-            throw PipelineError("the parts hold \(utterances) utterance\(utterances == 1 ? "" : "s") and \(failures) failure\(failures == 1 ? "" : "s"), \(items.count) recordings, but the corpus listing they were extracted from has \(partition.corpusFiles); a part is incomplete or was edited")
+        guard sources.count == partition.corpusFiles else {
+            throw PipelineError("the parts hold \(utterances) utterance\(utterances == 1 ? "" : "s") and \(failures) failure\(failures == 1 ? "" : "s"), \(sources.count) recordings, but the corpus listing they were extracted from has \(partition.corpusFiles); a part is incomplete or was edited")
         }
-        items.sort { $0.relativePath.utf8.lexicographicallyPrecedes($1.relativePath.utf8) }
-        guard Corpus.digest(items) == partition.corpusDigest else {
+        guard Corpus.sourcesDigest(sources) == partition.expectedSourcesDigest else {
             throw PipelineError("the parts' utterances and failures are not the recordings of the corpus listing they were extracted from (its SHA-256 differs); a part is incomplete or was edited")
         }
     }
