@@ -58,6 +58,7 @@ import _VADTestSupport
         #expect(index.utterances.count == 4)
         // 10 ms frames: each region's edges can gain or lose a frame.
         let speechFrames = index.statistics.speechFrames
+        #expect(speechFrames > 0 && index.statistics.labelledFrames == index.statistics.frames)
         #expect(abs(speechFrames - labelledMs / 10) <= 2 * regions, "\(speechFrames) frames, \(labelledMs) ms labelled")
     }
 }
