@@ -34,6 +34,10 @@ import Testing
         #expect(CorpusPartition.assign(seconds: [-1, 2, 2], count: 2) == [0, 0, 1])
         // More parts than recordings: some parts are empty, none is out of range.
         #expect(CorpusPartition.assign(seconds: [1, 1], count: 5) == [1, 3])
+        // Durations a manifest states are untrusted: NaN and infinity weigh nothing, and
+        // durations whose sum overflows share by count, never a trap.
+        #expect(CorpusPartition.assign(seconds: [.nan, 2, .infinity, 2], count: 2) == [0, 0, 1, 1])
+        #expect(CorpusPartition.assign(seconds: [1e308, 1e308, 1e308, 1e308], count: 2) == [0, 0, 1, 1])
     }
 
     /// `select` keeps the part's items in listing order and sums each part's audio.

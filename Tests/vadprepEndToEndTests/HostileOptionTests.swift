@@ -118,7 +118,7 @@ import _VADTestSupport
     static let notNumbers: [String: Set<String>] = [
         "extract": ["--out", "--preset", "--remove-dc-offset", "--window-type", "--round-to-power-of-two", "--use-energy",
                     "--raw-energy", "--snip-edges", "--cmvn", "--norm-vars", "--labels", "--label-format", "--speech-labels", "--nonspeech-labels",
-                    "--input", "--kaldi-utterances"],
+                    "--input", "--kaldi-utterances", "--supervisions"],
         "merge": ["--out"],
         "segment": ["--out", "--mode", "--short", "--valid-list", "--split-by"],
         "train": ["--valid", "--model", "--out", "--lr-schedule", "--loss"],

@@ -63,7 +63,10 @@ public enum CorpusPartition {
     /// The part (0..<count) of each of `seconds` (durations in listing order).
     /// When no duration is known, every file weighs the same.
     public static func assign(seconds: [Double], count: Int) -> [Int] {
-        let weights = seconds.contains { $0 > 0 } ? seconds.map { max($0, 0) } : seconds.map { _ in 1.0 }
+        // A duration a manifest states may be anything: only finite positive ones weigh.
+        let known = seconds.map { $0.isFinite && $0 > 0 ? $0 : 0 }
+        var weights = known.contains { $0 > 0 } ? known : known.map { _ in 1.0 }
+        if !weights.reduce(0, +).isFinite { weights = weights.map { _ in 1.0 } }  // durations that overflow their sum
         let total = weights.reduce(0, +)
         var before = 0.0
         return weights.map { weight in

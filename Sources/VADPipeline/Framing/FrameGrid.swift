@@ -84,12 +84,6 @@ public struct FrameGrid: Equatable, Sendable {
         return (numerator + step - 1) / step
     }
 
-    /// Whole frames in a duration, for segment lengths given in seconds:
-    /// `seconds / frameShiftSeconds`, rounded to the nearest frame.
-    public static func frames(inSeconds seconds: Double, frameShiftSeconds: Double) -> Int {
-        Int((seconds / frameShiftSeconds).rounded())
-    }
-
     /// Duration in seconds of `samples` samples.
     public func seconds(samples: Int) -> Double { Double(samples) / sampleRate }
 }
