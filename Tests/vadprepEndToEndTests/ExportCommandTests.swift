@@ -55,6 +55,35 @@ enum TestPython {
         }
     }
 
+    /// Speakers the input names (a Kaldi `utt2spk`) come out as `utt2spk`,
+    /// sorted like the archives; a speaker that cannot be a Kaldi token (a
+    /// Lhotse supervision's may hold a space) is refused, naming it.
+    @Test func speakersBecomeUtt2spk() throws {
+        let work = TestSupport.TemporaryDirectory()
+        let data = work.file("data")
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        let corpus = TestSupport.fixture("corpus")
+        try "rec-b \(corpus)/speech-8k.wav\nrec-a \(corpus)/speech-16k.wav\n".write(toFile: "\(data)/wav.scp", atomically: true, encoding: .utf8)
+        try "rec-a spk-1\nrec-b spk-2\n".write(toFile: "\(data)/utt2spk", atomically: true, encoding: .utf8)
+        let extract = try TestSupport.vadprep(["extract", data, "--out", work.file("dataset"), "--quiet", "--allow-unlabelled"])
+        try #require(extract.status == 0, "\(extract.stderr)")
+        let run = try TestSupport.vadprep(["export", work.file("dataset"), "--kaldi", work.file("kaldi"), "--quiet"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try String(contentsOfFile: work.file("kaldi/utt2spk"), encoding: .utf8) == "rec-a spk-1\nrec-b spk-2\n")
+
+        let recordings = work.file("recordings.jsonl"), supervisions = work.file("supervisions.jsonl")
+        try #"{"id": "rec-a", "sources": [{"type": "file", "channels": [0], "source": "\#(corpus)/speech-16k.wav"}], "sampling_rate": 16000, "num_samples": 32000, "duration": 2.0, "channel_ids": [0]}"#
+            .appending("\n").write(toFile: recordings, atomically: true, encoding: .utf8)
+        try #"{"id": "sup-1", "recording_id": "rec-a", "start": 0.5, "duration": 0.5, "channel": 0, "speaker": "Ann Lee"}"#
+            .appending("\n").write(toFile: supervisions, atomically: true, encoding: .utf8)
+        let lhotse = try TestSupport.vadprep(["extract", recordings, "--supervisions", supervisions, "--out", work.file("lhotse"), "--quiet"])
+        try #require(lhotse.status == 0, "\(lhotse.stderr)")
+        let refused = try TestSupport.vadprep(["export", work.file("lhotse"), "--kaldi", work.file("kaldi-lhotse")])
+        #expect(refused.status == 1)
+        #expect(refused.stderr == "vadprep export: \(work.file("lhotse")): the speaker \"Ann Lee\" of utterance \"rec-a\" (row 0) cannot be a Kaldi speaker id: it holds white space or control characters\n")
+        #expect(!FileManager.default.fileExists(atPath: work.file("kaldi-lhotse")))
+    }
+
     /// Whole-utterance segments cut at --max-len: each piece is an utterance
     /// `ID-START-END` holding exactly its frames.
     @Test(.enabled(if: TestPython.executable != nil, "needs the Python of Pipelines/test.sh (kaldiio)"))

@@ -41,7 +41,7 @@ public enum KaldiExporter {
         var row: Int
         var key: String
         var frames: Int
-        /// The speaker, where the index knows it (no index field holds one yet).
+        /// The speaker, where the index knows it (a Kaldi `utt2spk`, a Lhotse supervision's).
         var speaker: String?
     }
 
@@ -108,7 +108,10 @@ public enum KaldiExporter {
             guard KaldiBinary.isToken(key) else {
                 throw PipelineError("\(directory): utterance \"\(record.id)\" (row \(row)) cannot be a Kaldi utterance id: it holds white space or control characters")
             }
-            entries.append(Entry(row: row, key: key, frames: record.frames, speaker: nil))
+            if let speaker = record.speaker, !KaldiBinary.isToken(speaker) {
+                throw PipelineError("\(directory): the speaker \"\(speaker)\" of utterance \"\(record.id)\" (row \(row)) cannot be a Kaldi speaker id: it holds white space or control characters")
+            }
+            entries.append(Entry(row: row, key: key, frames: record.frames, speaker: record.speaker))
         }
         entries.sort { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
         for (previous, next) in zip(entries, entries.dropFirst()) where previous.key == next.key {
