@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VADPipeline
 import VADShards
+import VADInference
 import VADTrain
 
 extension VADPrep {

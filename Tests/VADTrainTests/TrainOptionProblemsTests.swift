@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VADPipeline
 import VADTrain
+import VADInference
 
 /// The trainer and the predictor refuse impossible options with an error
 /// naming the option, before they read anything, instead of trapping.

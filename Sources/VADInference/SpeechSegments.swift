@@ -1,5 +1,6 @@
 import Foundation
 import VADPipeline
+import VADNetwork
 
 /// How frame probabilities become speech segments.
 public struct SegmentationOptions: Sendable, Equatable {

@@ -22,41 +22,31 @@ public struct ModelDescription: Codable, Equatable, Sendable {
     /// The training options (JSON), for the record and for `--resume`.
     public var training: JSONValue
     public var vadprepVersion: String
+
+    public init(config: ModelConfig, normalization: InputNormalization, extractOptions: JSONValue, featureNames: [String],
+                frameShiftSeconds: Double, sampleRate: Int, rawFrames: RawFrameLayout?, trainingFrames: Int?,
+                training: JSONValue, vadprepVersion: String) {
+        self.config = config
+        self.normalization = normalization
+        self.extractOptions = extractOptions
+        self.featureNames = featureNames
+        self.frameShiftSeconds = frameShiftSeconds
+        self.sampleRate = sampleRate
+        self.rawFrames = rawFrames
+        self.trainingFrames = trainingFrames
+        self.training = training
+        self.vadprepVersion = vadprepVersion
+    }
 }
 
 /// `model.safetensors` and the per-epoch checkpoints: PyTorch-style named
 /// float32 tensors, plus, in the `__metadata__`, the description as JSON
 /// (`vadprep_model`) and, in checkpoints, Adam's moments and the epoch.
+/// Reading is here, for inference; writing and restoring the optimiser
+/// state are training's (`ModelFile+Checkpoint.swift` in VADTrain).
 public enum ModelFile {
     public static let formatKey = "format"
     public static let format = "vadprep-model"
-
-    /// Writes the weights (and, for a checkpoint, the optimiser state) atomically to DIRECTORY/NAME.
-    public static func write(_ network: Network<Float>, description: ModelDescription, to directory: String,
-                             name: String, optimizer: Adam<Float>? = nil, epoch: Int? = nil) throws {
-        var specs: [TensorSpec] = []
-        var values: [Buffer<Float>] = []
-        func add(_ name: String, _ shape: [Int], _ buffer: Buffer<Float>) {
-            specs.append(TensorSpec(name, .f32, rowShape: Array(shape.dropFirst())))
-            values.append(buffer)
-        }
-        for parameter in network.parameters { add(parameter.name, parameter.shape, parameter.value) }
-        if let optimizer {
-            for (n, parameter) in network.parameters.enumerated() {
-                add("adam.m." + parameter.name, parameter.shape, optimizer.firstMoments[n])
-                add("adam.v." + parameter.name, parameter.shape, optimizer.secondMoments[n])
-            }
-        }
-        let writer = ShardWriter(directory: directory, fileName: name, tensors: specs)
-        for (n, buffer) in values.enumerated() {
-            try writer.append(n, UnsafeRawBufferPointer(start: buffer.pointer, count: buffer.count * 4))
-        }
-        var metadata = [formatKey: format, "vadprep_model": try JSONValue(encoding: description).compactJSON()]
-        if let optimizer, let epoch {
-            metadata["checkpoint"] = JSONValue.object(["epoch": .number(JSONNumber(epoch)), "adam_step": .number(JSONNumber(optimizer.step))]).compactJSON()
-        }
-        _ = try writer.finish(metadata: metadata)
-    }
 
     /// A model read back: its description, the network with its weights, and,
     /// from a checkpoint, the epochs done and Adam's step count.
@@ -92,16 +82,8 @@ public enum ModelFile {
         return Loaded(description: description, network: network, reader: reader, epoch: epoch, adamStep: step)
     }
 
-    /// Restores Adam's moments from a checkpoint's reader.
-    public static func restore(_ optimizer: Adam<Float>, from loaded: Loaded) throws(ShardError) {
-        for (n, parameter) in optimizer.parameters.enumerated() {
-            try load("adam.m." + parameter.name, into: optimizer.firstMoments[n], shape: parameter.shape, from: loaded.reader)
-            try load("adam.v." + parameter.name, into: optimizer.secondMoments[n], shape: parameter.shape, from: loaded.reader)
-        }
-        optimizer.restore(step: loaded.adamStep ?? 0)
-    }
-
-    private static func load(_ name: String, into buffer: Buffer<Float>, shape: [Int], from reader: ShardReader) throws(ShardError) {
+    /// Copies tensor `name` of `reader` into `buffer`, after checking its shape.
+    public static func load(_ name: String, into buffer: Buffer<Float>, shape: [Int], from reader: ShardReader) throws(ShardError) {
         guard let info = reader.header.tensors[name] else { throw ShardError(reader.path, "has no tensor \(name)") }
         guard info.shape == shape else { throw ShardError(reader.path, "tensor \(name) has shape \(info.shape), the model needs \(shape)") }
         let values = try reader.floats(name)

@@ -1,5 +1,6 @@
 import Foundation
 import VADPipeline
+import VADNetwork
 import VADShards
 
 /// `vadprep predict`: a trained model as a VAD for new recordings.
