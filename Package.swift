@@ -93,6 +93,6 @@ let package = Package(
         .testTarget(name: "VADInferenceTests",
                     dependencies: ["VADInference", "VADPipeline", "SoundFile", "_VADTestSupport"]),
         .testTarget(name: "vadprepEndToEndTests",
-                    dependencies: ["vadprep", "VADPrepFuzz", "VADShards", "_VADTestSupport"]),
+                    dependencies: ["vadprep", "VADPrepFuzz", "VADInference", "VADShards", "_VADTestSupport"]),
     ]
 )
