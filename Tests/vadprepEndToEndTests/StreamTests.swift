@@ -41,6 +41,22 @@ import _VADTestSupport
         throw CocoaError(.fileReadCorruptFile)
     }
 
+    /// Copies a model file with its description (the `vadprep_model` metadata) changed by `change`.
+    static func rewriteDescription(of model: String, to path: String, _ change: (inout [String: Any]) -> Void) throws {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: model)))
+        let length = bytes[0..<8].reversed().reduce(0) { $0 << 8 | Int($1) }
+        var header = try JSONSerialization.jsonObject(with: Data(bytes[8..<(8 + length)])) as! [String: Any]
+        var metadata = header["__metadata__"] as! [String: String]
+        var description = try JSONSerialization.jsonObject(with: Data(metadata["vadprep_model"]!.utf8)) as! [String: Any]
+        change(&description)
+        metadata["vadprep_model"] = String(decoding: try JSONSerialization.data(withJSONObject: description), as: UTF8.self)
+        header["__metadata__"] = metadata
+        var json = [UInt8](try JSONSerialization.data(withJSONObject: header))
+        json += [UInt8](repeating: 0x20, count: (8 - json.count % 8) % 8)
+        let prefix = (0..<8).map { UInt8(truncatingIfNeeded: json.count >> (8 * $0)) }
+        try Data(prefix + json + bytes[(8 + length)...]).write(to: URL(fileURLWithPath: path))
+    }
+
     /// Runs `vadprep arguments` with `input` written to its standard input in
     /// pieces of `piece` bytes, pausing now and then so that reads see partial pieces.
     static func vadprep(_ arguments: [String], input: [UInt8], piece: Int) throws -> TestSupport.Run {
@@ -135,6 +151,18 @@ import _VADTestSupport
         #expect(run.status == 64 && run.stderr.hasPrefix("Error: - (standard input) is read only with --stream\n"))
         run = try TestSupport.vadprep(["predict", lstm, Self.recording, "--stream", "--out", work.file("x")])
         #expect(run.status == 64 && run.stderr.hasPrefix("Error: --stream writes the segments to standard output; --out is not used with it\n"))
+
+        // A model whose description this version cannot read, written by another version.
+        let old = work.file("old.safetensors")
+        try Self.rewriteDescription(of: "\(lstm)/model.safetensors", to: old) { description in
+            description["vadprep_version"] = "0.0.9"
+            var config = description["config"] as! [String: Any]
+            config["kind"] = "gru"
+            description["config"] = config
+        }
+        run = try Self.vadprep(["predict", old, "-", "--stream"], input: pcm, piece: 4096)
+        #expect(run.status == 1 && run.stdout.isEmpty)
+        #expect(run.stderr == "vadprep predict: \(old): was written by vadprep 0.0.9, and this vadprep 0.1.0 cannot read its model description (config.kind: Cannot initialize Kind from invalid String value gru); retrain the model with this version, or predict with vadprep 0.0.9\n")
 
         let cmvnWork = TestSupport.TemporaryDirectory()
         let cmvn = try Self.train("lstm", on: Self.segments(in: cmvnWork, ["--cmvn", "utterance"]), in: cmvnWork)

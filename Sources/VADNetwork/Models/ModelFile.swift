@@ -1,4 +1,5 @@
 import Foundation
+import VADOptions
 import VADShards
 
 /// What a trained model carries besides its weights: how to rebuild the
@@ -68,7 +69,13 @@ public enum ModelFile {
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         let description: ModelDescription
         do { description = try decoder.decode(ModelDescription.self, from: Data(json.utf8)) } catch {
-            throw ShardError(path, "has an unreadable model description: \(error)")
+            let reason = (error as? DecodingError).map(Self.reason) ?? "\(error)"
+            if let value = try? JSONDecoder().decode(JSONValue.self, from: Data(json.utf8)),
+               case .string(let version)? = value["vadprep_version"], version != VADPrepVersion.current {
+                throw ShardError(path, "was written by vadprep \(version), and this vadprep \(VADPrepVersion.current) cannot read its "
+                                 + "model description (\(reason)); retrain the model with this version, or predict with vadprep \(version)")
+            }
+            throw ShardError(path, "has an unreadable model description: \(reason)")
         }
         if let problem = description.config.problems().first { throw ShardError(path, "describes an impossible model: \(problem)") }
         let network = Network<Float>(description.config, seed: 0)
@@ -80,6 +87,20 @@ public enum ModelFile {
             (epoch, step) = (e.intValue, s.intValue)
         }
         return Loaded(description: description, network: network, reader: reader, epoch: epoch, adamStep: step)
+    }
+
+    /// What a decoding error says, in one line: where, and what is wrong there.
+    static func reason(_ error: DecodingError) -> String {
+        func place(_ context: DecodingError.Context, _ key: CodingKey? = nil) -> String {
+            let path = (context.codingPath + (key.map { [$0] } ?? [])).map(\.stringValue).joined(separator: ".")
+            return path.isEmpty ? "at the top" : path
+        }
+        switch error {
+        case .keyNotFound(let key, let context): return "\(place(context, key)) is missing"
+        case .valueNotFound(_, let context), .typeMismatch(_, let context), .dataCorrupted(let context):
+            return "\(place(context)): \(context.debugDescription)"
+        @unknown default: return "\(error)"
+        }
     }
 
     /// Copies tensor `name` of `reader` into `buffer`, after checking its shape.
