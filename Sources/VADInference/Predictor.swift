@@ -104,9 +104,10 @@ public final class Predictor {
                 }
             }
         }
-        // One sequence: a causal model steps frame by frame, as `SpeechStream`
-        // does, so that streaming gives the same probabilities.
-        if window == nil, let stepper = try? FrameStepper(model.network) {
+        // One sequence (no window, or one as long as the recording): a causal
+        // model steps frame by frame, as `SpeechStream` does, so that
+        // streaming gives the same probabilities.
+        if window.map({ $0 >= utterance.frames }) ?? true, let stepper = try? FrameStepper(model.network) {
             return (0..<utterance.frames).map { stepper.probability(of: x.row($0)) }
         }
         return model.network.speechProbabilities(of: x, window: window)

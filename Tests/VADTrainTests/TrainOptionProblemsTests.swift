@@ -11,7 +11,7 @@ import VADInference
         var options = TrainOptions(model: ModelConfig(kind: .lstm))
         options.learningRate = .nan
         options.threads = Int.max  // would trap in the conversion to OpenBLAS's Int32
-        let error = #expect(throws: PipelineError.self) {
+        let error = #expect(throws: TrainError.self) {
             try Trainer.run(train: "/nonexistent", valid: nil, options: options, out: "/nonexistent/run", resume: false, force: false)
         }
         #expect(error?.message == "--lr nan: must be a finite number")
