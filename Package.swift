@@ -15,6 +15,8 @@ let package = Package(
         .executable(name: "vadprep", targets: ["vadprep"]),
         .library(name: "VADPipeline", targets: ["VADPipeline"]),
         .library(name: "VADShards", targets: ["VADShards"]),
+        .library(name: "VADNetwork", targets: ["VADNetwork"]),
+        .library(name: "VADInference", targets: ["VADInference"]),
         .library(name: "VADTrain", targets: ["VADTrain"]),
     ],
     dependencies: [
@@ -49,16 +51,28 @@ let package = Package(
         // MARK: - The dataset format (safetensors shards + index); no C, no audio
         .target(name: "VADShards", dependencies: ["CSHA256"]),
 
+        // MARK: - Checks of user-given numbers, shared by every stage (pure Swift)
+        .target(name: "VADOptions"),
+
         // MARK: - The pipeline: audio -> frames -> features -> labels -> dataset
         .target(name: "VADPipeline",
-                dependencies: ["SoundFile", "FFT", "Resample", "Gzip", "VADShards"]),
+                dependencies: ["SoundFile", "FFT", "Resample", "Gzip", "VADShards", "VADOptions"]),
 
-        // MARK: - Training: the report's models on OpenBLAS, evaluation, a VAD for new audio
-        .target(name: "VADTrain", dependencies: ["BLAS", "CLSTMKernels", "VADShards", "VADPipeline"]),
+        // MARK: - Models: the report's networks on OpenBLAS (forward and backward),
+        // reading a model file, running a causal model frame by frame; no audio
+        .target(name: "VADNetwork", dependencies: ["BLAS", "CLSTMKernels", "VADShards", "VADOptions"]),
+
+        // MARK: - Inference, for an application to embed: extract's front end +
+        // a model = speech probabilities and segments, offline or streaming
+        .target(name: "VADInference", dependencies: ["VADNetwork", "VADPipeline", "VADShards"]),
+
+        // MARK: - Training: optimiser, losses, batches from a dataset, evaluation;
+        // reads datasets, never audio (no VADPipeline, libsndfile, FFTW or soxr)
+        .target(name: "VADTrain", dependencies: ["BLAS", "VADNetwork", "VADShards", "VADOptions"]),
 
         // MARK: - Command-line tool
         .executableTarget(name: "vadprep", dependencies: [
-            "VADPipeline", "VADShards", "VADTrain",
+            "VADPipeline", "VADShards", "VADTrain", "VADInference",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -75,8 +89,10 @@ let package = Package(
         .testTarget(name: "VADShardsTests", dependencies: ["VADShards", "_VADTestSupport"]),
         .testTarget(name: "VADPipelineTests",
                     dependencies: ["VADPipeline", "SoundFile", "_VADTestSupport"]),
-        .testTarget(name: "VADTrainTests", dependencies: ["VADTrain", "VADShards", "_VADTestSupport"]),
+        .testTarget(name: "VADTrainTests", dependencies: ["VADTrain", "VADNetwork", "VADInference", "VADShards", "_VADTestSupport"]),
+        .testTarget(name: "VADInferenceTests",
+                    dependencies: ["VADInference", "VADPipeline", "SoundFile", "_VADTestSupport"]),
         .testTarget(name: "vadprepEndToEndTests",
-                    dependencies: ["vadprep", "VADPrepFuzz", "VADShards", "_VADTestSupport"]),
+                    dependencies: ["vadprep", "VADPrepFuzz", "VADInference", "VADShards", "_VADTestSupport"]),
     ]
 )

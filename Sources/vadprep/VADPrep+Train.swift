@@ -115,7 +115,7 @@ extension VADPrep {
                     terminal.endProgress()
                     if !quiet { print(Train.line(record, of: epochs)) }
                 })
-            } catch let error as PipelineError {
+            } catch let error as TrainError {
                 terminal.endProgress()
                 Terminal.warn("vadprep train: \(error.message)")
                 throw ExitCode(error.status)

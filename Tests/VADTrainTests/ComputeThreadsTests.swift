@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Testing
+@testable import VADNetwork
 @testable import VADTrain
 
 /// OpenBLAS has one thread count per process; concurrent splits must not

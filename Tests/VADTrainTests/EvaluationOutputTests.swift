@@ -1,6 +1,8 @@
 import Foundation
 import Testing
+@testable import VADNetwork
 @testable import VADTrain
+import VADInference
 
 /// Frame metrics, speech segments, .npy files and the training history.
 @Suite struct EvaluationOutputTests {

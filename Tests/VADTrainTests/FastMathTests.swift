@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import VADNetwork
 @testable import VADTrain
 
 /// The vectorised exp, sigmoid and tanh against the C library.

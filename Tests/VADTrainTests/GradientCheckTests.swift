@@ -1,4 +1,5 @@
 import Testing
+@testable import VADNetwork
 @testable import VADTrain
 
 /// Every layer's and every model's gradients against central finite

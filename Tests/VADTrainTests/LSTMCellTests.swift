@@ -1,4 +1,5 @@
 import Testing
+@testable import VADNetwork
 @testable import VADTrain
 
 /// The AVX2 kernels of the LSTM cell compute what the portable loops do.

@@ -1,4 +1,5 @@
 import Testing
+@testable import VADNetwork
 @testable import VADTrain
 
 /// Training works: a tiny model learns a synthetic task that needs memory.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VADPipeline
 import VADTrain
+import VADInference
 
 /// The trainer and the predictor refuse impossible options with an error
 /// naming the option, before they read anything, instead of trapping.
@@ -10,7 +11,7 @@ import VADTrain
         var options = TrainOptions(model: ModelConfig(kind: .lstm))
         options.learningRate = .nan
         options.threads = Int.max  // would trap in the conversion to OpenBLAS's Int32
-        let error = #expect(throws: PipelineError.self) {
+        let error = #expect(throws: TrainError.self) {
             try Trainer.run(train: "/nonexistent", valid: nil, options: options, out: "/nonexistent/run", resume: false, force: false)
         }
         #expect(error?.message == "--lr nan: must be a finite number")

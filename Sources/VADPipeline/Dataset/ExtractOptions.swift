@@ -1,11 +1,6 @@
 import Foundation
 import VADShards
 
-/// The vadprep version written into every dataset.
-public enum VADPrepVersion {
-    public static let current = "0.1.0"
-}
-
 /// Raw-waveform frames for the raw-waveform CNN.
 public struct RawFrameOptions: Codable, Equatable, Sendable {
     /// Window length in milliseconds; the window holds `2 * round(ms * rate / 2000) + 1`

@@ -1,6 +1,6 @@
 import BLAS
 import Foundation
-import VADPipeline
+import VADOptions
 import VADShards
 
 /// Everything `vadprep train` is asked to do.
@@ -67,6 +67,19 @@ public struct TrainOptions: Codable, Equatable, Sendable {
     }
 }
 
+/// A problem that stops a training run: options or data that cannot be
+/// used, a run directory in the way, divergence, or an interruption.
+public struct TrainError: Error, CustomStringConvertible {
+    public var message: String
+    /// The exit status the command should end with: 1, or 130 when interrupted.
+    public var status: Int32
+    public init(_ message: String, status: Int32 = 1) {
+        self.message = message
+        self.status = status
+    }
+    public var description: String { message }
+}
+
 /// The learning rate over a run: `constant`, or `cosine`, from --lr at the
 /// start down to zero at the end of the last epoch along half a cosine.
 public enum LearningRateSchedule: String, Codable, Sendable, CaseIterable {
@@ -103,7 +116,7 @@ public enum Trainer {
     public static func run(train: String, valid: String?, options: TrainOptions, out: String, resume: Bool, force: Bool,
                            shouldStop: () -> Bool = { false }, progress: (TrainProgress) -> Void = { _ in },
                            epochDone: (EpochRecord) -> Void = { _ in }) throws -> [EpochRecord] {
-        if let problem = options.problems().first { throw PipelineError(problem) }
+        if let problem = options.problems().first { throw TrainError(problem) }
         ComputeThreads.use(options.threads)
         let data: TrainingData, validation: TrainingData?
         do {
@@ -111,10 +124,10 @@ public enum Trainer {
             validation = try valid.map { path throws(ShardError) in
                 try TrainingData(directory: path, config: options.model, normalization: data.normalization, batchSize: options.batch)
             }
-        } catch { throw PipelineError(error.description) }
-        if let frames = data.segmentFrames, let problem = options.problems(segmentFrames: frames).first { throw PipelineError(problem) }
+        } catch { throw TrainError(error.description) }
+        if let frames = data.segmentFrames, let problem = options.problems(segmentFrames: frames).first { throw TrainError(problem) }
         if let validation, validation.extractOptions != data.extractOptions {
-            throw PipelineError("\(valid!): was extracted with other options than \(train)")
+            throw TrainError("\(valid!): was extracted with other options than \(train)")
         }
 
         let network = Network<Float>(options.model, seed: options.seed)
@@ -128,15 +141,15 @@ public enum Trainer {
         if resume { removeLeftovers(in: out) }
         if resume, let continued = try latestCheckpoint(in: out) {
             guard try continued.description.training.resumeKey == options.resumeKey else {
-                throw PipelineError("\(out): was trained with other options; resume with the same model options, --batch, --lr, --lr-schedule and --seed (only --epochs and --threads may change)")
+                throw TrainError("\(out): was trained with other options; resume with the same model options, --batch, --lr, --lr-schedule and --seed (only --epochs and --threads may change)")
             }
             for (target, source) in zip(network.parameters, continued.network.parameters) {
                 target.value.pointer.update(from: source.value.pointer, count: target.count)
             }
-            do { try ModelFile.restore(optimizer, from: continued) } catch { throw PipelineError(error.description) }
+            do { try ModelFile.restore(optimizer, from: continued) } catch { throw TrainError(error.description) }
             history = Array(((try? TrainingHistory.read("\(out)/\(historyFile)")) ?? []).prefix(continued.epoch ?? 0))
             guard history.count == continued.epoch else {
-                throw PipelineError("\(out)/\(historyFile): does not hold the \(continued.epoch ?? 0) epochs of the checkpoint; start over with --force")
+                throw TrainError("\(out)/\(historyFile): does not hold the \(continued.epoch ?? 0) epochs of the checkpoint; start over with --force")
             }
         } else {
             try prepare(out, force: force)
@@ -148,17 +161,17 @@ public enum Trainer {
             var lossSum = 0.0, frames = 0, correct = 0
             for (n, members) in batches.enumerated() {
                 if shouldStop() {
-                    throw PipelineError("interrupted in epoch \(epoch + 1) of \(options.epochs); \(epoch) finished epoch\(epoch == 1 ? " is" : "s are") kept in \(out): run the same command with --resume to continue", status: 130)
+                    throw TrainError("interrupted in epoch \(epoch + 1) of \(options.epochs); \(epoch) finished epoch\(epoch == 1 ? " is" : "s are") kept in \(out): run the same command with --resume to continue", status: 130)
                 }
                 let batch: Batch<Float>
-                do { batch = try data.batch(members) } catch { throw PipelineError("\(error)") }
+                do { batch = try data.batch(members) } catch { throw TrainError("\(error)") }
                 optimizer.learningRate = options.learningRate(at: Double(epoch) + Double(n) / Double(batches.count))
                 network.zeroGradients()
                 let logits = network.forward(batch.inputs, mask: batch.mask)
                 let result = MaskedLoss.compute(options.model.loss, logits: logits, targets: batch.targets, weights: batch.mask)
                 // A diverged network would only train on to NaN weights and a model file that marks nothing.
                 guard result.loss.isFinite else {
-                    throw PipelineError("training diverged in epoch \(epoch + 1), batch \(n + 1) of \(batches.count): the loss is \(result.loss); \(epoch) finished epoch\(epoch == 1 ? " is" : "s are") kept in \(out): lower --lr (now \(options.learningRate))")
+                    throw TrainError("training diverged in epoch \(epoch + 1), batch \(n + 1) of \(batches.count): the loss is \(result.loss); \(epoch) finished epoch\(epoch == 1 ? " is" : "s are") kept in \(out): lower --lr (now \(options.learningRate))")
                 }
                 network.backward(result.gradient)
                 optimizer.update()
@@ -174,7 +187,7 @@ public enum Trainer {
                                      learningRate: optimizer.learningRate)
             if let validation {
                 let result: Evaluator.Result
-                do { result = try Evaluator.evaluate(network, on: validation) } catch { throw PipelineError(error.description) }
+                do { result = try Evaluator.evaluate(network, on: validation) } catch { throw TrainError(error.description) }
                 let metrics = result.scorer.metrics()
                 (record.validLoss, record.validAccuracy, record.validF1) = (result.loss, metrics.accuracy, metrics.f1)
             }
@@ -190,15 +203,15 @@ public enum Trainer {
     private static func prepare(_ out: String, force: Bool) throws {
         let contents = (try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []
         if !contents.isEmpty {
-            guard force else { throw PipelineError("\(out): is not empty; use --resume to continue the run in it, or --force to replace it") }
+            guard force else { throw TrainError("\(out): is not empty; use --resume to continue the run in it, or --force to replace it") }
             let ours: Set<String> = [modelFile, historyFile, "history.csv", "curves.svg", checkpoints]
             guard contents.allSatisfy({ ours.contains($0) || $0.hasPrefix(".") }) else {
-                throw PipelineError("\(out): holds files that are not part of a training run; refusing to replace it")
+                throw TrainError("\(out): holds files that are not part of a training run; refusing to replace it")
             }
             try? FileManager.default.removeItem(atPath: out)
         }
         do { try FileManager.default.createDirectory(atPath: "\(out)/\(checkpoints)", withIntermediateDirectories: true) } catch {
-            throw PipelineError("\(out): cannot create the run directory: \(error.localizedDescription)")
+            throw TrainError("\(out): cannot create the run directory: \(error.localizedDescription)")
         }
     }
 
@@ -216,7 +229,7 @@ public enum Trainer {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: "\(out)/\(checkpoints)")) ?? [])
             .filter { $0.hasPrefix("epoch-") && $0.hasSuffix(".safetensors") }.sorted()
         guard let last = names.last else { return nil }
-        do { return try ModelFile.read("\(out)/\(checkpoints)/\(last)") } catch { throw PipelineError(error.description) }
+        do { return try ModelFile.read("\(out)/\(checkpoints)/\(last)") } catch { throw TrainError(error.description) }
     }
 
     /// Writes the epoch's checkpoint, the weights, the history and the curves.

@@ -1,4 +1,5 @@
 import Foundation
+import VADOptions
 import VADShards
 
 /// What a trained model carries besides its weights: how to rebuild the
@@ -22,41 +23,31 @@ public struct ModelDescription: Codable, Equatable, Sendable {
     /// The training options (JSON), for the record and for `--resume`.
     public var training: JSONValue
     public var vadprepVersion: String
+
+    public init(config: ModelConfig, normalization: InputNormalization, extractOptions: JSONValue, featureNames: [String],
+                frameShiftSeconds: Double, sampleRate: Int, rawFrames: RawFrameLayout?, trainingFrames: Int?,
+                training: JSONValue, vadprepVersion: String) {
+        self.config = config
+        self.normalization = normalization
+        self.extractOptions = extractOptions
+        self.featureNames = featureNames
+        self.frameShiftSeconds = frameShiftSeconds
+        self.sampleRate = sampleRate
+        self.rawFrames = rawFrames
+        self.trainingFrames = trainingFrames
+        self.training = training
+        self.vadprepVersion = vadprepVersion
+    }
 }
 
 /// `model.safetensors` and the per-epoch checkpoints: PyTorch-style named
 /// float32 tensors, plus, in the `__metadata__`, the description as JSON
 /// (`vadprep_model`) and, in checkpoints, Adam's moments and the epoch.
+/// Reading is here, for inference; writing and restoring the optimiser
+/// state are training's (`ModelFile+Checkpoint.swift` in VADTrain).
 public enum ModelFile {
     public static let formatKey = "format"
     public static let format = "vadprep-model"
-
-    /// Writes the weights (and, for a checkpoint, the optimiser state) atomically to DIRECTORY/NAME.
-    public static func write(_ network: Network<Float>, description: ModelDescription, to directory: String,
-                             name: String, optimizer: Adam<Float>? = nil, epoch: Int? = nil) throws {
-        var specs: [TensorSpec] = []
-        var values: [Buffer<Float>] = []
-        func add(_ name: String, _ shape: [Int], _ buffer: Buffer<Float>) {
-            specs.append(TensorSpec(name, .f32, rowShape: Array(shape.dropFirst())))
-            values.append(buffer)
-        }
-        for parameter in network.parameters { add(parameter.name, parameter.shape, parameter.value) }
-        if let optimizer {
-            for (n, parameter) in network.parameters.enumerated() {
-                add("adam.m." + parameter.name, parameter.shape, optimizer.firstMoments[n])
-                add("adam.v." + parameter.name, parameter.shape, optimizer.secondMoments[n])
-            }
-        }
-        let writer = ShardWriter(directory: directory, fileName: name, tensors: specs)
-        for (n, buffer) in values.enumerated() {
-            try writer.append(n, UnsafeRawBufferPointer(start: buffer.pointer, count: buffer.count * 4))
-        }
-        var metadata = [formatKey: format, "vadprep_model": try JSONValue(encoding: description).compactJSON()]
-        if let optimizer, let epoch {
-            metadata["checkpoint"] = JSONValue.object(["epoch": .number(JSONNumber(epoch)), "adam_step": .number(JSONNumber(optimizer.step))]).compactJSON()
-        }
-        _ = try writer.finish(metadata: metadata)
-    }
 
     /// A model read back: its description, the network with its weights, and,
     /// from a checkpoint, the epochs done and Adam's step count.
@@ -78,7 +69,13 @@ public enum ModelFile {
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         let description: ModelDescription
         do { description = try decoder.decode(ModelDescription.self, from: Data(json.utf8)) } catch {
-            throw ShardError(path, "has an unreadable model description: \(error)")
+            let reason = (error as? DecodingError).map(Self.reason) ?? "\(error)"
+            if let value = try? JSONDecoder().decode(JSONValue.self, from: Data(json.utf8)),
+               case .string(let version)? = value["vadprep_version"], version != VADPrepVersion.current {
+                throw ShardError(path, "was written by vadprep \(version), and this vadprep \(VADPrepVersion.current) cannot read its "
+                                 + "model description (\(reason)); retrain the model with this version, or predict with vadprep \(version)")
+            }
+            throw ShardError(path, "has an unreadable model description: \(reason)")
         }
         if let problem = description.config.problems().first { throw ShardError(path, "describes an impossible model: \(problem)") }
         let network = Network<Float>(description.config, seed: 0)
@@ -92,16 +89,22 @@ public enum ModelFile {
         return Loaded(description: description, network: network, reader: reader, epoch: epoch, adamStep: step)
     }
 
-    /// Restores Adam's moments from a checkpoint's reader.
-    public static func restore(_ optimizer: Adam<Float>, from loaded: Loaded) throws(ShardError) {
-        for (n, parameter) in optimizer.parameters.enumerated() {
-            try load("adam.m." + parameter.name, into: optimizer.firstMoments[n], shape: parameter.shape, from: loaded.reader)
-            try load("adam.v." + parameter.name, into: optimizer.secondMoments[n], shape: parameter.shape, from: loaded.reader)
+    /// What a decoding error says, in one line: where, and what is wrong there.
+    static func reason(_ error: DecodingError) -> String {
+        func place(_ context: DecodingError.Context, _ key: CodingKey? = nil) -> String {
+            let path = (context.codingPath + (key.map { [$0] } ?? [])).map(\.stringValue).joined(separator: ".")
+            return path.isEmpty ? "at the top" : path
         }
-        optimizer.restore(step: loaded.adamStep ?? 0)
+        switch error {
+        case .keyNotFound(let key, let context): return "\(place(context, key)) is missing"
+        case .valueNotFound(_, let context), .typeMismatch(_, let context), .dataCorrupted(let context):
+            return "\(place(context)): \(context.debugDescription)"
+        @unknown default: return "\(error)"
+        }
     }
 
-    private static func load(_ name: String, into buffer: Buffer<Float>, shape: [Int], from reader: ShardReader) throws(ShardError) {
+    /// Copies tensor `name` of `reader` into `buffer`, after checking its shape.
+    public static func load(_ name: String, into buffer: Buffer<Float>, shape: [Int], from reader: ShardReader) throws(ShardError) {
         guard let info = reader.header.tensors[name] else { throw ShardError(reader.path, "has no tensor \(name)") }
         guard info.shape == shape else { throw ShardError(reader.path, "tensor \(name) has shape \(info.shape), the model needs \(shape)") }
         let values = try reader.floats(name)

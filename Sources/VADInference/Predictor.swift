@@ -1,5 +1,6 @@
 import Foundation
 import VADPipeline
+import VADNetwork
 import VADShards
 
 /// `vadprep predict`: a trained model as a VAD for new recordings.
@@ -15,7 +16,9 @@ import VADShards
 /// anything it was trained on (on the VAD benchmark's validation set, a
 /// bidirectional LSTM trained on 1 s crops scores frame F1 0.916 run whole
 /// and 0.931 in 1 s windows). So `predict` runs it by default in windows of
-/// its training segment length (`trainingWindow`).
+/// its training segment length (`trainingWindow`). Run as one sequence
+/// (`window` nil), a causal model goes frame by frame through `FrameStepper`,
+/// the computation `SpeechStream` does on a stream.
 public final class Predictor {
     public let model: ModelFile.Loaded
     private let processor: UtteranceProcessor
@@ -35,6 +38,12 @@ public final class Predictor {
         if !model.description.config.usesRawFrames { options.rawFrames = nil }
         processor = try UtteranceProcessor(options: options, labels: .none)
     }
+
+    /// The extract options the model was trained on, as predict applies them
+    /// (every recording taken, unlabelled; raw frames only for a raw model).
+    public var extractOptions: ExtractOptions { processor.options }
+    /// Where raw frames lie, for a model that reads them.
+    public var rawLayout: RawFrameLayout? { processor.rawLayout }
 
     /// Frame shift and length in seconds of the model's frame grid.
     public var frameShift: Double { model.description.frameShiftSeconds }
@@ -94,6 +103,12 @@ public final class Predictor {
                     row[d] = (utterance.features[t * dimension + d] - normalization.mean[d]) / normalization.std[d]
                 }
             }
+        }
+        // One sequence (no window, or one as long as the recording): a causal
+        // model steps frame by frame, as `SpeechStream` does, so that
+        // streaming gives the same probabilities.
+        if window.map({ $0 >= utterance.frames }) ?? true, let stepper = try? FrameStepper(model.network) {
+            return (0..<utterance.frames).map { stepper.probability(of: x.row($0)) }
         }
         return model.network.speechProbabilities(of: x, window: window)
     }

@@ -1,4 +1,4 @@
-import VADPipeline
+import VADOptions
 
 /// Which network to build and its sizes: everything needed to rebuild it
 /// from a weights file, where it is stored as JSON.

@@ -64,7 +64,7 @@ public struct OptionCheck: Sendable {
     }
 
     /// A whole number without a trailing ".0", other numbers as Swift prints them.
-    static func format(_ value: Double) -> String {
+    public static func format(_ value: Double) -> String {
         if let whole = wholeNumber(value, limit: 1e15), Double(whole) == value { return String(whole) }
         return String(value)
     }

@@ -1,5 +1,5 @@
 import Testing
-@testable import VADTrain
+@testable import VADInference
 
 /// `predict`'s windows: every frame gets the windows that hold it, in the
 /// right place, averaged with the right weights, however many windows go

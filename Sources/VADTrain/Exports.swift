@@ -1,0 +1,2 @@
+// Training is of the network: whoever trains uses its types too.
+@_exported import VADNetwork
