@@ -241,7 +241,7 @@ def read_model(run):
                     raise ModelError(f"{path}: has no tensor {name}")
             unknown = [n for n in names if n not in shapes and not n.startswith("adam.")]
             if unknown:
-                raise ModelError(f"{path}: has tensor {unknown[0]}, which a {config.kind} model does not have")
+                raise ModelError(f"{path}: has tensor {unknown[0]}, which a model of kind {config.kind} does not have")
             tensors = {}
             for name, shape in shapes.items():
                 slice_ = f.get_slice(name)
