@@ -7,6 +7,7 @@ import _VADTestSupport
 /// small by the built `vadprep`, gives the same per-frame speech
 /// probabilities in `vadprep predict --window 0`, as a PyTorch module and as
 /// an exported ONNX model run by onnxruntime (Pipelines/python/check_export.py);
+/// the module's padding mask gives eval's loss (check_masked_loss.py);
 /// damaged model files are refused by name (check_model_file.py).
 @Suite(.serialized) struct PythonExportTests {
     /// Python with numpy, safetensors, torch, onnx and onnxruntime:
@@ -23,15 +24,18 @@ import _VADTestSupport
     }
 
     /// The fixture corpus extracted with raw frames (the features dataset the
-    /// checks compare on) and cut into 0.5 s segments to train on.
-    static func data(in work: TestSupport.TemporaryDirectory) throws -> (features: String, train: String) {
+    /// checks compare on), cut into 0.5 s segments to train on and into
+    /// 0.7 s segments, whose last in each recording is padded (with a mask).
+    static func data(in work: TestSupport.TemporaryDirectory) throws -> (features: String, train: String, padded: String) {
         let features = work.file("features")
         var run = try TestSupport.vadprep(["extract", TestSupport.fixture("corpus"), "--out", features, "--raw-frames", "--quiet"])
         try #require(run.status == 0, "\(run.stderr)")
         run = try TestSupport.vadprep(["segment", features, "--out", work.file("seg"), "--mode", "fixed", "--len", "0.5",
                                        "--seed", "3", "--quiet"])
         try #require(run.status == 0, "\(run.stderr)")
-        return (features, work.file("seg"))
+        run = try TestSupport.vadprep(["segment", features, "--out", work.file("padded"), "--len", "0.7", "--short", "pad", "--quiet"])
+        try #require(run.status == 0, "\(run.stderr)")
+        return (features, work.file("seg"), work.file("padded"))
     }
 
     /// Each kind with hidden sizes small enough to train in a moment (cdnn on MFCC + deltas).
@@ -67,6 +71,15 @@ import _VADTestSupport
         #expect(check.stdout.hasPrefix(summary), "\(check.stdout)")
         // A causal model's streaming form is checked too; a bidirectional one has none.
         #expect(check.stdout.contains("streamed - whole") == (kind != "blstm"), "\(check.stdout)")
+
+        // The module's padding mask is vadprep's: the masked loss of padded
+        // segments is eval's (for blstm, where the reverse pass starts at the
+        // last real frame, the unmasked one is not).
+        let eval = try TestSupport.vadprep(["eval", run, data.padded, "--json", "--threads", "1"])
+        try #require(eval.status == 0, "\(eval.stderr)")
+        try TestSupport.write(eval.stdout, to: work.file("eval.json"))
+        let masked = try Self.script("check_masked_loss.py", [run, data.padded, work.file("eval.json")])
+        #expect(masked.status == 0 && masked.stdout.hasPrefix("check_masked_loss: \(kind): "), "\(masked.stdout)\(masked.stderr)")
 
         if kind == "blstm" {
             let python = try #require(Self.python)

@@ -15,11 +15,17 @@ Written from the semantics vadprep documents for its layers (Sources/VADTrain):
 - Inputs are normalised inside: (x[..., :inputs] - mean) / std over the
   features extract writes, or samples times raw_scale for raw frames.
 
-`forward(x, state=None)` takes [batch, frames, D] and returns speech
-probabilities [batch, frames] and the LSTM states (h, c), each
+`forward(x, state=None, mask=None)` takes [batch, frames, D] and returns
+speech probabilities [batch, frames] and the LSTM states (h, c), each
 [layers, batch, hidden] (for blstm [2 * layers, batch, hidden], PyTorch's
 layout); passing the returned state with the next chunk of frames continues a
 causal model's sequence.
+
+A padding mask [batch, frames] (1 real, 0 padding, as in segment datasets)
+is applied as vadprep applies it: each LSTM step's h and c are multiplied by
+the frame's mask value, so padding frames output zeros and, in reverse, a
+sequence starts from a zero state at its last real frame (PyTorch's packed
+sequences, for padding at the end). This runs step by step in Python.
 """
 import torch
 from torch import nn
@@ -101,7 +107,7 @@ class VADModel(nn.Module):
             self.out.weight.copy_(t["out.weight"])
             self.out.bias.copy_(t["out.bias"])
 
-    def logits(self, x, state=None):
+    def logits(self, x, state=None, mask=None):
         """Logits [B, T, outputs] of features [B, T, D], and the LSTM state after the last frame."""
         if x.dim() != 3 or x.shape[2] != self.feature_width:
             raise ValueError(f"{self.kind}: expected inputs [batch, frames, {self.feature_width}], got {list(x.shape)}")
@@ -110,12 +116,43 @@ class VADModel(nn.Module):
             x = self.raw(x)
         if self.conv is not None:
             x = self.conv(x)
-        y, state = self.lstm(x, state)
+        y, state = self.lstm(x, state) if mask is None else self._masked_lstm(x, state, mask)
         return self.out(y), state
 
-    def forward(self, x, state=None):
+    def _masked_lstm(self, x, state, mask):
+        B, T, _ = x.shape
+        if tuple(mask.shape) != (B, T):
+            raise ValueError(f"{self.kind}: expected a mask [{B}, {T}], got {list(mask.shape)}")
+        m = mask.to(x.dtype).unsqueeze(-1)  # [B, T, 1]
+        H = self.config.hidden
+        directions = [""] + (["_reverse"] if self.kind == "blstm" else [])
+        hs, cs = [], []
+        for layer in range(self.config.layers):
+            outputs = []
+            for d, suffix in enumerate(directions):
+                k = layer * len(directions) + d
+                w_ih = getattr(self.lstm, f"weight_ih_l{layer}{suffix}")
+                w_hh = getattr(self.lstm, f"weight_hh_l{layer}{suffix}")
+                b = getattr(self.lstm, f"bias_ih_l{layer}{suffix}") + getattr(self.lstm, f"bias_hh_l{layer}{suffix}")
+                h = state[0][k] if state is not None else x.new_zeros(B, H)
+                c = state[1][k] if state is not None else x.new_zeros(B, H)
+                projected = x @ w_ih.T + b
+                steps = [None] * T
+                for t in (reversed(range(T)) if suffix else range(T)):
+                    i, f, g, o = (projected[:, t] + h @ w_hh.T).chunk(4, dim=1)
+                    cell = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+                    h = torch.sigmoid(o) * torch.tanh(cell) * m[:, t]
+                    c = cell * m[:, t]
+                    steps[t] = h
+                outputs.append(torch.stack(steps, dim=1))
+                hs.append(h)
+                cs.append(c)
+            x = torch.cat(outputs, dim=2)
+        return x, (torch.stack(hs), torch.stack(cs))
+
+    def forward(self, x, state=None, mask=None):
         """Speech probabilities [B, T] and the LSTM state (h, c)."""
-        z, state = self.logits(x, state)
+        z, state = self.logits(x, state, mask)
         p = torch.sigmoid(z[..., 0]) if self.config.outputs == 1 else torch.sigmoid(z[..., 1] - z[..., 0])
         return p, state
 
