@@ -9,11 +9,13 @@ dataset extracted with the model's extract options (so it holds exactly the
 inputs predict computes). For every utterance: the frame counts agree, and
 the PyTorch module (`vadprep.load_model`) and the exported ONNX model
 (`vadprep.export_onnx`, run by onnxruntime) give predict's probabilities
-within 1e-4. Also: a batch of several sequences gives what each gives alone,
-and for causal models the streaming form fed chunk by chunk gives the
-whole-sequence output within 1e-5. Prints the largest differences; exits 1
+within 1e-4. Also: `python -m vadprep export-onnx` writes the same bytes;
+a batch of several sequences gives what each gives alone,
+and for causal models the streaming form (and the torch module with its
+state) fed chunk by chunk gives the whole-sequence output within 1e-5. Prints the largest differences; exits 1
 on the first failed check.
 """
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -70,6 +72,13 @@ def main(run, predicted, dataset):
         file = Path(work) / "model.onnx"
         vadprep.export_onnx(run, file)
         session = onnxruntime.InferenceSession(str(file), options, providers=["CPUExecutionProvider"])
+        # The command line writes the same bytes (export is deterministic).
+        again = Path(work) / "again.onnx"
+        cli = subprocess.run([sys.executable, "-m", "vadprep", "export-onnx", run, str(again)], capture_output=True,
+                             text=True, cwd=Path(__file__).resolve().parent)
+        if cli.returncode != 0 or not again.is_file() or again.read_bytes() != file.read_bytes():
+            fail(f"python -m vadprep export-onnx {run}: status {cli.returncode}, {cli.stderr.strip()!r}, "
+                 "not the bytes export_onnx wrote")
         streaming = None
         if model.config.causal:
             path = Path(work) / "streaming.onnx"
@@ -108,7 +117,13 @@ def main(run, predicted, dataset):
                 p, h, c = streaming.run(["probabilities", "h_out", "c_out"],
                                         {"features": x[None, start:start + 7], "h": h, "c": c})
                 chunks.append(p[0])
-            difference = float(np.max(np.abs(np.concatenate(chunks) - p_onnx)))
+            state, torch_chunks = None, []
+            with torch.no_grad():
+                for start in range(0, len(x), 7):
+                    p, state = module(torch.from_numpy(x[None, start:start + 7]), state)
+                    torch_chunks.append(p[0].numpy())
+            difference = float(max(np.max(np.abs(np.concatenate(chunks) - p_onnx)),
+                                   np.max(np.abs(np.concatenate(torch_chunks) - p_torch))))
             largest["streamed - whole"] = max(largest["streamed - whole"], difference)
             if not difference <= STREAMING_TOLERANCE:
                 fail(f"{id}: the streaming form fed 7 frames at a time differs from the whole sequence by {difference:.3g}")
