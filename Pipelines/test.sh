@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test: installs what is missing, checks that Python reads the
-# shards with `safetensors` alone and segments through the PyTorch example,
-# then runs the Swift test suites.
+# Runs every test: installs what is missing (with the vadprep Python package
+# and onnx + onnxruntime, which the export tests use), checks that Python
+# reads the shards with `safetensors` alone and segments through the PyTorch
+# example, then runs the Swift test suites.
 #
 #   Pipelines/test.sh [swift test arguments, e.g. --filter Label]
 source "$(dirname "$0")/common.sh"
@@ -23,6 +24,10 @@ if ! "$PYTHON" -c "import torch" 2>/dev/null; then
 fi
 # Lhotse (it needs torch) for LhotseTests and LhotseInputTests, which skip without it.
 "$PYTHON" -c "import lhotse" 2>/dev/null || "$PYTHON" -m pip install -q --disable-pip-version-check lhotse==1.33.0 urllib3
+say "installing the vadprep Python package (Pipelines/python) with ONNX export"
+"$PYTHON" -m pip install -q --disable-pip-version-check -r "$ROOT/Pipelines/python/requirements-export.txt"
+"$PYTHON" -m pip install -q --disable-pip-version-check --no-deps --force-reinstall "$ROOT/Pipelines/python"
+(cd "$work" && "$PYTHON" -c "import vadprep, vadprep.torch_data, vadprep.onnx_export")  # the installed copy
 "$VADPREP" segment "$work/dataset" --out "$work/fixed" --len 1 --split valid=0.4 --quiet
 "$VADPREP" segment "$work/dataset" --out "$work/whole" --mode whole --quiet
 "$PYTHON" "$ROOT/Pipelines/python/torch_segments.py" "$work/fixed/train" "$work/fixed/valid" "$work/whole"

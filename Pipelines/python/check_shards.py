@@ -19,7 +19,7 @@ from numpy.lib.stride_tricks import as_strided
 from safetensors import safe_open
 from safetensors.numpy import load_file
 
-from vadprep_dataset import DatasetError, load_shard, read_index
+from vadprep.dataset import DatasetError, load_shard, read_index
 
 passed = 0
 
