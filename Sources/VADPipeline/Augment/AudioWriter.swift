@@ -9,6 +9,9 @@ import VADShards
 enum AudioWriter {
     static func write(id: String, samples: [Float], sampleRate: Int, speech: [Range<Int>], to directory: String) throws(InputError) {
         let base = "\(directory)/\(id)"
+        guard !id.hasPrefix("/"), !id.split(separator: "/").contains("..") else {
+            throw InputError(base + ".wav", "utterance id \"\(id)\" would be written outside the --write-audio directory")
+        }
         do {
             try FileManager.default.createDirectory(atPath: (base as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try Data(wav(samples, sampleRate: sampleRate)).write(to: URL(fileURLWithPath: base + ".wav"))

@@ -47,6 +47,9 @@ final class Augmenter {
     let sampleRate: Double
     private var convolvers: [Int: FFTConvolver] = [:]
 
+    /// Impulse responses whose spectra one worker keeps.
+    static let cachedResponses = 32
+
     /// The largest magnitude a mixed sample may have (int16 full scale).
     static let fullScale: Float = 32767
 
@@ -169,6 +172,9 @@ final class Augmenter {
             let samples = libraries.rir!.recordings[which].samples
             let scale = 1 / abs(samples[direct])
             convolver = samples.map { $0 * scale }.withUnsafeBufferPointer { FFTConvolver(kernel: $0) }
+            // A bounded cache (the spectra of many long responses would add up); the
+            // result does not depend on what is cached.
+            if convolvers.count >= Self.cachedResponses { convolvers.removeAll() }
             convolvers[which] = convolver
         }
         var out = [Float](repeating: 0, count: clean.count)
