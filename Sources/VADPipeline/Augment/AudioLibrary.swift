@@ -61,8 +61,7 @@ public final class AudioLibrary: Sendable {
                 if let maxSeconds, Double(samples.count) > maxSeconds * Double(audio.sampleRate) {
                     throw PipelineError("\(path): lasts \(Double(samples.count) / Double(audio.sampleRate)) s; an \(option) recording may last at most \(OptionCheck.format(maxSeconds)) s")
                 }
-                var sum = 0.0
-                for x in samples { sum += Double(x) * Double(x) }
+                let sum = samples.withUnsafeBufferPointer { Augmenter.sumOfSquares($0) }
                 guard sum > 0 else {
                     throw PipelineError("\(path): is silent (every sample is zero, its power is zero); an \(option) recording must hold some sound")
                 }

@@ -122,12 +122,24 @@ final class Augmenter {
             let pSpeech = Self.power(speechSignal, over: speechSamples > 0 ? speech : [0..<count])
             if pAdded > 0 && pSpeech > 0 {
                 let scale = Float((pSpeech / (pAdded * pow(10, snr / 10))).squareRoot())
-                for i in 0..<count { mix[i] += scale * added[i] }
+                mix.withUnsafeMutableBufferPointer { m in
+                    added.withUnsafeBufferPointer { a in for i in 0..<count { m[i] += scale * a[i] } }
+                }
                 record.snrDb = snr
             }
         }
-        var peak: Float = 0
-        for x in mix { peak = max(peak, abs(x)) }
+        let peak = mix.withUnsafeBufferPointer { m -> Float in
+            // Four running maxima, not one chain of dependent comparisons.
+            var (a, b, c, d): (Float, Float, Float, Float) = (0, 0, 0, 0)
+            var i = 0
+            while i + 4 <= count {
+                a = Swift.max(a, m[i].magnitude); b = Swift.max(b, m[i + 1].magnitude)
+                c = Swift.max(c, m[i + 2].magnitude); d = Swift.max(d, m[i + 3].magnitude)
+                i += 4
+            }
+            while i < count { a = Swift.max(a, m[i].magnitude); i += 1 }
+            return Swift.max(Swift.max(a, b), Swift.max(c, d))
+        }
         if peak > Self.fullScale {
             let gain = Self.fullScale / peak
             for i in 0..<count { mix[i] = min(max(mix[i] * gain, -Self.fullScale), Self.fullScale) }
@@ -144,23 +156,46 @@ final class Augmenter {
 
     /// Adds `scale` times `source` from `offset` on (looping) into `output`.
     static func add(_ source: [Float], from offset: Int, scale: Float, into output: inout [Float]) {
-        var at = 0, from = offset
-        while at < output.count {
-            let run = min(output.count - at, source.count - from)
-            for i in 0..<run { output[at + i] += scale * source[from + i] }
-            at += run
-            from = 0
+        source.withUnsafeBufferPointer { source in
+            output.withUnsafeMutableBufferPointer { output in
+                var at = 0, from = offset
+                while at < output.count {
+                    let run = min(output.count - at, source.count - from)
+                    let o = output.baseAddress! + at, s = source.baseAddress! + from
+                    for i in 0..<run { o[i] += scale * s[i] }
+                    at += run
+                    from = 0
+                }
+            }
         }
     }
 
     /// Mean square of `signal` over `ranges` (0 when they hold no sample).
     static func power(_ signal: [Float], over ranges: [Range<Int>]) -> Double {
         var sum = 0.0, n = 0
-        for range in ranges {
-            for i in range { sum += Double(signal[i]) * Double(signal[i]) }
-            n += range.count
+        signal.withUnsafeBufferPointer { all in
+            for range in ranges {
+                sum += sumOfSquares(UnsafeBufferPointer(rebasing: all[range]))
+                n += range.count
+            }
         }
         return n > 0 ? sum / Double(n) : 0
+    }
+
+    /// The sum of squares in eight interleaved Double lanes, added up in a
+    /// fixed order: the same bytes every run, without one long chain of
+    /// dependent additions.
+    static func sumOfSquares(_ x: UnsafeBufferPointer<Float>) -> Double {
+        var lanes = SIMD8<Double>()
+        var i = 0
+        while i + 8 <= x.count {
+            let v = SIMD8<Double>(UnsafeRawPointer(x.baseAddress! + i).loadUnaligned(as: SIMD8<Float>.self))
+            lanes += v * v
+            i += 8
+        }
+        var sum = lanes.sum()
+        while i < x.count { sum += Double(x[i]) * Double(x[i]); i += 1 }
+        return sum
     }
 
     /// `clean` convolved with impulse response `which`, scaled so that its
