@@ -10,11 +10,18 @@
 # through Lhotse manifests against the directory layout (same audio, same
 # options, runs interleaved, medians; the target is at most 5 % over).
 #
-#   Pipelines/bench.sh [REPEATS] [--inputs-only]     (default 5)
+# Also the cost of augmentation: one augmented copy per utterance instead of
+# the clean one (--no-clean --copies 1, noise at a drawn SNR) against a plain
+# extract (target: at most 30 % over), and the same with reverberation by
+# impulse responses up to 1 s long (target: at most 100 % over).
+#
+#   Pipelines/bench.sh [REPEATS] [--inputs-only | --augment-only]     (default 5)
 source "$(dirname "$0")/common.sh"
 repeats="${1:-5}"
 inputs_only=""
+augment_only=""
 [ "${2:-}" = "--inputs-only" ] && inputs_only=1
+[ "${2:-}" = "--augment-only" ] && augment_only=1
 ensure_system_packages
 build_vadprep release
 work="$ROOT/.build-bench"
@@ -72,6 +79,54 @@ input_forms() {
             END { m = a[int((NR + 1) / 2)]; printf "  %-12s min %7.3f s  median %7.3f s  %+6.1f %% against the directory layout\n", n, a[1], m, 100 * (m / base - 1) }'
     done
 }
+# augment_cost: plain extract, one noisy copy, one noisy reverberant copy,
+# REPEATS runs each, interleaved, one job on core 0; prints medians.
+augment_cost() {
+    local aug="$work/augment"
+    if [ ! -f "$aug/.done" ]; then
+        rm -rf "$aug"; mkdir -p "$aug/noise" "$aug/rir"
+        sox -R -n -r 16000 -b 16 -c 1 "$aug/noise/pink.wav" synth 60 pinknoise vol 0.3
+        sox -R -n -r 16000 -b 16 -c 1 "$aug/noise/brown.wav" synth 45 brownnoise vol 0.3
+        sox -R -n -r 44100 -b 16 -c 2 "$aug/noise/white.flac" synth 20 whitenoise vol 0.1
+        # Impulse responses: decaying noise of 0.3, 0.6 and 1 s.
+        for len in 0.3 0.6 1; do
+            sox -R -n -r 16000 -b 16 -c 1 "$aug/rir/room-$len.wav" synth "$len" whitenoise vol 0.5 fade q 0 "$len" "$len"
+        done
+        touch "$aug/.done"
+    fi
+    local -A runs=()
+    local kind t start end
+    for _ in $(seq "$repeats"); do
+        for kind in plain noise reverb; do
+            local extra=()
+            case "$kind" in
+                noise) extra=(--noise "$aug/noise" --snr 0:20 --no-clean --copies 1) ;;
+                reverb) extra=(--noise "$aug/noise" --snr 0:20 --no-clean --copies 1 --rir "$aug/rir") ;;
+            esac
+            start=$EPOCHREALTIME
+            taskset -c 0 "$VADPREP" extract "$corpus" --out "$work/aug-$kind" --force --quiet --jobs 1 "${extra[@]}"
+            end=$EPOCHREALTIME
+            t=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.4f", b - a }')
+            runs[$kind]+="$t "
+        done
+    done
+    printf '\naugmentation on the benchmark corpus (%s s of audio), vadprep extract --jobs 1, %s runs each, interleaved:\n' "$audio" "$repeats"
+    local base
+    base=$(printf '%s\n' ${runs[plain]} | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+    for kind in plain noise reverb; do
+        local label
+        case "$kind" in
+            plain) label="plain extract" ;;
+            noise) label="one noisy copy (--no-clean --copies 1), target +30 %" ;;
+            reverb) label="one noisy copy reverberated (RIRs up to 1 s), target +100 %" ;;
+        esac
+        printf '%s\n' ${runs[$kind]} | sort -n | awk -v n="$label" -v base="$base" '{ a[NR] = $1 }
+            END { m = a[int((NR + 1) / 2)]; printf "  %-62s median %7.3f s  %+6.1f %% against plain\n", n, m, 100 * (m / base - 1) }'
+    done
+}
+augment_cost
+[ -n "$augment_only" ] && exit 0
+
 input_forms
 [ -n "$inputs_only" ] && exit 0
 

@@ -1,14 +1,15 @@
 import CFFTW
 import Foundation
 
-/// FFTW's planner is not thread-safe; plans are made one at a time.
+/// FFTW's planner is not thread-safe; plans are made one at a time (by every
+/// type of this module).
 /// (Executing a finished plan is thread-safe and needs no lock.)
-private let plannerLock = NSLock()
+let plannerLock = NSLock()
 
 /// A forward real-to-complex FFT of one fixed, even size, with its own buffers
 /// for one or more transforms (`rows`).
 ///
-/// This file is the only place in vadprep that calls FFTW (single precision,
+/// This module is the only place in vadprep that calls FFTW (single precision,
 /// `fftwf_*`). Build one per thread and reuse it for every frame: the plan and
 /// the buffers are made once, in `init`.
 ///

@@ -327,6 +327,8 @@ public struct UtteranceRecord: Codable, Equatable, Sendable {
     /// Label regions (or the utterance's own cut) that ran past the end of the
     /// audio by at most the allowed overshoot and were cut there; absent when none.
     public var regionsCut: Int?
+    /// Augmented copies only: how the copy was made; absent on clean utterances.
+    public var augmentation: AugmentationRecord?
 
     public init(id: String, source: String, labelSource: String?, shard: Int, row: Int, frames: Int,
                 durationSeconds: Double, speechFraction: Double?, sourceSampleRate: Int, sourceChannels: Int) {
@@ -340,6 +342,63 @@ public struct UtteranceRecord: Codable, Equatable, Sendable {
         self.speechFraction = speechFraction
         self.sourceSampleRate = sourceSampleRate
         self.sourceChannels = sourceChannels
+    }
+}
+
+/// How one augmented copy of an utterance was made (`vadprep extract --noise
+/// …`): everything needed to rebuild it from the clean utterance.
+public struct AugmentationRecord: Codable, Equatable, Sendable {
+    /// One excerpt of a recording: which directory of its option (0 for the
+    /// first), the file relative to it, and the first sample used (at the
+    /// target rate; the recording is looped when shorter than the utterance).
+    public struct Excerpt: Codable, Equatable, Sendable {
+        public var dir: Int
+        public var file: String
+        public var offset: Int
+        public init(dir: Int, file: String, offset: Int) {
+            (self.dir, self.file, self.offset) = (dir, file, offset)
+        }
+    }
+
+    /// The random noise shaping applied to everything added.
+    public struct Shaping: Codable, Equatable, Sendable {
+        /// Band-pass edges in Hz (`lowHz` 0: no high-pass).
+        public var lowHz: Double
+        public var highHz: Double
+        /// Peak (positive) or dip of `eqDb` dB at `eqHz`, quality `eqQ`.
+        public var eqHz: Double
+        public var eqQ: Double
+        public var eqDb: Double
+        /// Level drift: gain `1 - depth (1 + sin(2 pi hz t + phase)) / 2`.
+        public var driftHz: Double
+        public var driftDepth: Double
+        public var driftPhase: Double
+        public init(lowHz: Double, highHz: Double, eqHz: Double, eqQ: Double, eqDb: Double,
+                    driftHz: Double, driftDepth: Double, driftPhase: Double) {
+            (self.lowHz, self.highHz, self.eqHz, self.eqQ, self.eqDb) = (lowHz, highHz, eqHz, eqQ, eqDb)
+            (self.driftHz, self.driftDepth, self.driftPhase) = (driftHz, driftDepth, driftPhase)
+        }
+    }
+
+    /// 1 ... copies.
+    public var copy: Int
+    /// The noise excerpt added, if any.
+    public var noise: Excerpt?
+    /// The background talkers added, if any.
+    public var babble: [Excerpt]?
+    /// The room impulse response the speech was convolved with, if any, and
+    /// the sample of its direct path (the one moved to time zero).
+    public var rir: Excerpt?
+    public var shaping: Shaping?
+    /// Speech-active SNR in dB of the mix; nil when nothing was added or the
+    /// speech (or what was added) is silent.
+    public var snrDb: Double?
+    /// Factor the whole mix was scaled by so that no sample exceeds full scale (1: none).
+    public var gain: Double
+
+    public init(copy: Int, gain: Double = 1) {
+        self.copy = copy
+        self.gain = gain
     }
 }
 

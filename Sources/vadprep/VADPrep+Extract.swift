@@ -58,8 +58,23 @@ extension VADPrep {
         @Option(help: "Raw-waveform frame length in milliseconds (35 ms = 561 samples at 16 kHz).")
         var rawFrameLength: Double = 35
 
-        @Option(help: "A corpus-wide RTTM file, or a directory of label files mirroring the corpus.")
+        @Option(help: "A corpus-wide RTTM file, or a directory of label files mirroring the corpus; or \"energy\": label every recording from its own energy (see --energy-range-db; a directory named energy is ./energy).")
         var labels: String?
+
+        @Option(help: "--labels energy: a frame is speech when its level is within this many dB of the loud frames' (default 40).")
+        var energyRangeDb: Double?
+
+        @Option(help: "--labels energy: ... and at least this level in dBFS (default -60).")
+        var energyFloorDb: Double?
+
+        @Option(help: "--labels energy: the loud frames' level is this percentile of the frame levels (default 95).")
+        var energyPercentile: Double?
+
+        @Option(help: "--labels energy: speech runs shorter than this many seconds become non-speech (default 0.1).")
+        var energyMinSpeech: Double?
+
+        @Option(help: "--labels energy: pauses shorter than this many seconds between speech become speech (default 0.2).")
+        var energyMinSilence: Double?
 
         @Option(help: "Read label files as this format instead of judging by extension: segments, rttm, frames.")
         var labelFormat: LabelFormat?
@@ -72,6 +87,43 @@ extension VADPrep {
 
         @Flag(help: "Keep recordings without labels (their frames are labelled 255, unknown).")
         var allowUnlabelled = false
+
+        @Option(help: ArgumentHelp(
+            "Directories of noise recordings (any format libsndfile reads, resampled, looped when shorter): each augmented copy adds an excerpt of one at a speech-active SNR.",
+            valueName: "DIR[,DIR…]"))
+        var noise: String?
+
+        @Option(help: ArgumentHelp(
+            "SNRs in dB to draw from (a list, default 20,10,5,0) or a range LO:HI. SNR = 10·log10(P_speech / P_noise): P_speech the mean square of the (possibly reverberant) speech over its speech regions (the whole signal when it has none), P_noise that of everything added over the whole utterance.",
+            valueName: "LIST|LO:HI"))
+        var snr: String?
+
+        @Option(help: "Augmented copies per recording, ID~aug1 … ID~augN, written after the clean one (default 1).")
+        var copies: Int?
+
+        @Option(help: "Seed of the augmentation: a copy depends only on it, the utterance id and the copy number (default 0).")
+        var augmentSeed: UInt64?
+
+        @Flag(help: "Leave the clean utterances out: write only the augmented copies.")
+        var noClean = false
+
+        @Option(help: "A directory of speech recordings summed as background talkers (labels stay the target's).")
+        var babble: String?
+
+        @Option(help: ArgumentHelp("How many background talkers a copy gets, drawn uniformly (default 3:7).", valueName: "LO:HI"))
+        var babbleSpeakers: String?
+
+        @Option(help: "A directory of room impulse responses (at most 60 s each): copies are convolved with one, its direct path kept at time zero.")
+        var rir: String?
+
+        @Option(help: "Probability that a copy is reverberated when --rir is given (default 1).")
+        var reverbProb: Double?
+
+        @Option(help: "Probability that a copy's added noise is shaped: random band-pass (low edge 0-600 Hz, high edge 1.2-7.6 kHz), a peak or dip of up to ±12 dB at 0.2-4 kHz and a slow level drift (0.05-0.6 Hz, 5-60 % deep) (default 0).")
+        var noiseShaping: Double?
+
+        @Option(help: "Also write each utterance as fed to the features (DIR/ID.wav, 32-bit float) and its label track (DIR/ID.txt).")
+        var writeAudio: String?
 
         @OptionGroup(title: "Output")
         var output: OutputOptionGroup
@@ -88,6 +140,15 @@ extension VADPrep {
             if resume && output.force { throw ValidationError("give --resume or --force, not both") }
             var check = OptionCheck()
             if let part { check.require(CorpusPart(part) != nil, "--part", part, "K/N with 0 ≤ K < N, e.g. --part 0/4 … --part 3/4") }
+            if let snr { check.require(AugmentOptions.parseSNR(snr) != nil, "--snr", snr, "a comma-separated list of dB values or a range LO:HI") }
+            if let babbleSpeakers {
+                check.require(AugmentOptions.parseCountRange(babbleSpeakers) != nil, "--babble-speakers", babbleSpeakers, "LO:HI with 1 ≤ LO ≤ HI ≤ \(AugmentOptions.maxBabbleSpeakers)")
+            }
+            let energy = [energyRangeDb, energyFloorDb, energyPercentile, energyMinSpeech, energyMinSilence]
+            if check.problems.isEmpty, labels != "energy", energy.contains(where: { $0 != nil }) {
+                if let problem = try options().problems().first { throw ValidationError(problem) }
+                throw ValidationError("--energy-* options need --labels energy")
+            }
             if let problem = try check.problems.first ?? options().problems().first { throw ValidationError(problem) }
         }
 
@@ -102,7 +163,27 @@ extension VADPrep {
                 raw.lengthMs = rawFrameLength
                 options.rawFrames = raw
             }
-            options.labels.path = labels
+            if labels == "energy" {
+                var energy = EnergyLabelOptions()
+                energy.rangeDb = energyRangeDb ?? energy.rangeDb
+                energy.floorDb = energyFloorDb ?? energy.floorDb
+                energy.percentile = energyPercentile ?? energy.percentile
+                energy.minSpeech = energyMinSpeech ?? energy.minSpeech
+                energy.minSilence = energyMinSilence ?? energy.minSilence
+                options.labels.energy = energy
+            } else {
+                options.labels.path = labels
+            }
+            if [energyRangeDb, energyFloorDb, energyPercentile, energyMinSpeech, energyMinSilence].contains(where: { $0 != nil }) && labels != "energy" {
+                // Checked anyway, so that a bad value is named before the missing --labels energy.
+                var energy = EnergyLabelOptions()
+                energy.rangeDb = energyRangeDb ?? energy.rangeDb
+                energy.floorDb = energyFloorDb ?? energy.floorDb
+                energy.percentile = energyPercentile ?? energy.percentile
+                energy.minSpeech = energyMinSpeech ?? energy.minSpeech
+                energy.minSilence = energyMinSilence ?? energy.minSilence
+                options.labels.energy = energy
+            }
             options.labels.format = labelFormat
             options.labels.allowUnlabelled = allowUnlabelled
             if let speechLabels { options.labels.policy.speechLabels = list(speechLabels) }
@@ -116,6 +197,22 @@ extension VADPrep {
             inputOptions.maxOvershoot = maxOvershoot
             inputOptions.supervisions = supervisions
             options.input = inputOptions.isDefault ? nil : inputOptions
+            let augmentGiven = noise != nil || snr != nil || copies != nil || augmentSeed != nil || noClean || babble != nil
+                || babbleSpeakers != nil || rir != nil || reverbProb != nil || noiseShaping != nil
+            if augmentGiven {
+                var augment = AugmentOptions()
+                if let noise { augment.noise = list(noise) }
+                if let snr, let parsed = AugmentOptions.parseSNR(snr) { (augment.snrDb, augment.snrRange) = parsed }
+                augment.copies = copies ?? augment.copies
+                augment.seed = augmentSeed ?? augment.seed
+                augment.keepClean = !noClean
+                augment.babble = babble
+                if let babbleSpeakers, let parsed = AugmentOptions.parseCountRange(babbleSpeakers) { augment.babbleSpeakers = parsed }
+                augment.rir = rir
+                augment.reverbProbability = reverbProb ?? augment.reverbProbability
+                augment.noiseShaping = noiseShaping ?? augment.noiseShaping
+                options.augment = augment
+            }
             return options
         }
 
@@ -126,7 +223,7 @@ extension VADPrep {
             Interruption.install()
             do {
                 report = try Extractor.run(corpus: corpus, output: out, options: options(), jobs: output.jobs, force: output.force,
-                                           resume: resume, part: part.flatMap(CorpusPart.init), shouldStop: { Interruption.requested }) { step in
+                                           resume: resume, part: part.flatMap(CorpusPart.init), writeAudio: writeAudio, shouldStop: { Interruption.requested }) { step in
                     terminal.progress("extract", done: step.filesDone, total: step.filesTotal,
                                       detail: String(format: "%.0f s of audio, %d failed", step.audioSeconds, step.failures))
                 }
@@ -152,9 +249,14 @@ extension VADPrep {
                 let bytes = index.shards.reduce(0) { $0 + $1.bytes }
                 let part = self.part.map { " (part \($0))" } ?? ""
                 let unsupervised = index.input?.unsupervised.map { ", \($0) recording\($0 == 1 ? "" : "s") without supervisions (all non-speech)" } ?? ""
+                let copies = index.utterances.filter { $0.augmentation != nil }.count
+                // A copy's id is its recording's id + "~augN".
+                let done = Set(index.utterances.map { u in u.augmentation.map { String(u.id.dropLast("~aug\($0.copy)".count)) } ?? u.id }).count
+                let augmented = copies > 0 ? ", \(copies) augmented cop\(copies == 1 ? "y" : "ies") (\(index.utterances.count) utterances)" : ""
                 let cut = report.regionsCut > 0 ? ", \(report.regionsCut) label region\(report.regionsCut == 1 ? "" : "s") cut at the end of the audio" : ""
-                print(String(format: "extracted %d of %d files%@: %.3f h of audio, %d frames%@%@%@ in %.2f s (%.0f× real time) -> %@ (%d shard%@, %@)",
-                             index.utterances.count, report.files, part, hours, index.statistics.frames, speech, unsupervised, cut, wall,
+                print(String(format: "extracted %d of %d files%@: %.3f h of audio, %d frames%@%@%@%@ in %.2f s (%.0f× real time) -> %@ (%d shard%@, %@)",
+                             done, report.files, part, hours,
+                             index.statistics.frames, speech, unsupervised, augmented, cut, wall,
                              report.audioSeconds / max(wall, 1e-9), out, index.shards.count,
                              index.shards.count == 1 ? "" : "s", formatBytes(bytes)))
             }

@@ -76,6 +76,7 @@ final class DatasetWriter {
             sourceSampleRate: utterance.source.sampleRate, sourceChannels: utterance.source.channels))
         utterances[utterances.count - 1].speaker = utterance.item.speaker
         utterances[utterances.count - 1].regionsCut = utterance.regionsCut > 0 ? utterance.regionsCut : nil
+        utterances[utterances.count - 1].augmentation = utterance.augmentation
         shardIDs.append(utterance.item.id)
         shardFrames += utterance.frames
         statistics.add(utterance.statistics)

@@ -35,6 +35,9 @@ public struct LabelOptions: Codable, Equatable, Sendable {
     public var policy = LabelPolicy()
     /// Accept recordings without labels (their frames get label 255, unknown).
     public var allowUnlabelled = false
+    /// `--labels energy`: label every recording from its own energy instead of
+    /// reading label files; nil reads label files.
+    public var energy: EnergyLabelOptions?
 
     public init() {}
 }
@@ -57,6 +60,8 @@ public struct ExtractOptions: Codable, Equatable, Sendable {
     /// Seed of the dither noise (each utterance's stream is derived from it and
     /// the utterance id, so it does not depend on the number of jobs).
     public var seed: UInt64 = 0
+    /// Augmented copies of each utterance; nil makes none (and keeps it out of the index).
+    public var augment: AugmentOptions?
 
     public init() {}
 
@@ -89,6 +94,8 @@ public struct ExtractOptions: Codable, Equatable, Sendable {
         out += check.problems
         if let raw = rawFrames { out += raw.problems(sampleRate: mfcc.frame.sampleRate) }
         out += input?.problems() ?? []
+        out += labels.energy?.problems() ?? []
+        out += augment?.problems() ?? []
         return out
     }
 

@@ -54,8 +54,15 @@ public enum Extractor {
     ///
     /// With `part`, only that part of the corpus (see `CorpusPartition`) is
     /// extracted, into a dataset of its own that records which part it is.
+    ///
+    /// With `options.augment`, each recording gives its clean utterance (unless
+    /// left out) and its augmented copies, written one after the other; the
+    /// noise, babble and impulse-response directories are loaded and checked
+    /// before anything is written. With `writeAudio`, every utterance's signal
+    /// and label track are also written there (see `AudioWriter`).
     public static func run(corpus: String, output: String, options: ExtractOptions, jobs: Int, force: Bool,
-                           resume: Bool = false, part: CorpusPart? = nil, shouldStop: @escaping () -> Bool = { false },
+                           resume: Bool = false, part: CorpusPart? = nil, writeAudio: String? = nil,
+                           shouldStop: @escaping () -> Bool = { false },
                            progress: @escaping (ExtractProgress) -> Void = { _ in }) throws -> ExtractReport {
         if let problem = options.problems().first { throw PipelineError(problem) }
         let source = try CorpusSource.open(corpus, options: options)
@@ -74,6 +81,12 @@ public enum Extractor {
         }
         let labels = source.labels
         _ = try UtteranceProcessor(options: options, labels: labels)  // fail fast on impossible feature options
+        let augment = try options.augment.map { augment throws(PipelineError) in try AugmentLibraries(options: augment, audio: options.audio) }
+        if let writeAudio {
+            do { try FileManager.default.createDirectory(atPath: writeAudio, withIntermediateDirectories: true) } catch {
+                throw PipelineError("\(writeAudio): cannot make the --write-audio directory: \((error as NSError).localizedDescription)")
+            }
+        }
         let header = ExtractJournalHeader(options: try options.jsonValue(), corpus: items, part: part)
         var journal: ExtractJournal
         switch resume ? try resumable(output, header: header, part: partInfo) : nil {
@@ -95,17 +108,17 @@ public enum Extractor {
         let first = journal.entries.last?.nextItem ?? 0
         var failures = journal.entries.flatMap(\.failures)
         var failuresJournalled = failures.count
-        let queue = OrderedWork<Result<ProcessedUtterance, InputError>>(range: first..<items.count, window: 2 * max(1, jobs))
+        let queue = OrderedWork<Result<[ProcessedUtterance], InputError>>(range: first..<items.count, window: 2 * max(1, jobs))
         // One processor per worker, made here so that a failure is thrown, not trapped in a thread.
         let processors = try (0..<max(1, min(jobs, items.count - first))).map { _ in
-            HandedOver(try UtteranceProcessor(options: options, labels: labels))
+            HandedOver(try UtteranceProcessor(options: options, labels: labels, augment: augment, writeAudio: writeAudio))
         }
         let workers = Workers(count: processors.count) { worker in
             let processor = processors[worker].value
             while let index = queue.claim() {
-                let result: Result<ProcessedUtterance, InputError>
+                let result: Result<[ProcessedUtterance], InputError>
                 do {
-                    result = .success(try processor.process(items[index]))
+                    result = .success(try processor.processAll(items[index]))
                 } catch let error as InputError {
                     result = .failure(error)
                 } catch {
@@ -132,7 +145,8 @@ public enum Extractor {
                                         failures: failures, status: 130)
                 }
                 switch queue.take(index) {
-                case .success(let utterance):
+                case .success(let made):
+                    // Shards close between recordings only, so a recording's copies share its shard.
                     if writer.shardIsFull {
                         let record = try writer.closeShard()
                         let utterances = Array(writer.utterances.suffix(record.utterances))
@@ -141,10 +155,12 @@ public enum Extractor {
                                                                 nextItem: index, statistics: writer.statistics), in: output)
                         failuresJournalled = failures.count
                     }
-                    let labelSource = utterance.labelSource.map { $0.hasPrefix(prefix) ? String($0.dropFirst(prefix.count)) : $0 }
-                    try writer.add(utterance, labelSource: labelSource)
-                    warnings += utterance.warnings
-                    seconds += Double(utterance.samples) / Double(options.audio.sampleRate)
+                    for utterance in made {
+                        let labelSource = utterance.labelSource.map { $0.hasPrefix(prefix) ? String($0.dropFirst(prefix.count)) : $0 }
+                        try writer.add(utterance, labelSource: labelSource)
+                        warnings += utterance.warnings
+                        seconds += Double(utterance.samples) / Double(options.audio.sampleRate)
+                    }
                 case .failure(let error):
                     failures.append(FailureRecord(source: items[index].relativePath, error: error.description))
                 }

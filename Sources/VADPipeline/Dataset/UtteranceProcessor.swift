@@ -22,6 +22,8 @@ public struct ProcessedUtterance: Sendable {
     public var regionsCut = 0
     /// Things worth telling the user that did not stop the utterance.
     public var warnings: [String] = []
+    /// Augmented copies only: how it was made.
+    public var augmentation: AugmentationRecord?
 }
 
 /// Turns one recording into features, labels and (optionally) its padded
@@ -31,12 +33,23 @@ public final class UtteranceProcessor {
     private let computer: MFCCComputer
     private let labels: LabelResolver
     public let rawLayout: RawFrameLayout?
+    private let augmenter: Augmenter?
+    /// `--write-audio`: where each utterance's signal and label track are written.
+    public let audioDirectory: String?
 
-    public init(options: ExtractOptions, labels: LabelResolver) throws(FeatureOptionsError) {
+    /// `augment` must be given when `options.augment` is (the libraries it names, loaded).
+    public init(options: ExtractOptions, labels: LabelResolver, augment: AugmentLibraries? = nil,
+                writeAudio: String? = nil) throws(FeatureOptionsError) {
         self.options = options
         self.labels = labels
         computer = try MFCCComputer(options: options.mfcc)
         rawLayout = options.rawFrames.map { UtteranceProcessor.layout($0, grid: options.mfcc.frame.grid) }
+        if let augmentOptions = options.augment, let augment {
+            augmenter = Augmenter(options: augmentOptions, libraries: augment, sampleRate: Double(options.audio.sampleRate))
+        } else {
+            augmenter = nil
+        }
+        audioDirectory = writeAudio
     }
 
     /// Where raw frame i lies: centred on sample `firstSample(i) + length / 2`
@@ -110,15 +123,28 @@ public final class UtteranceProcessor {
         }
     }
 
+    /// The clean utterance of `item` (no augmentation).
     public func process(_ item: CorpusItem) throws -> ProcessedUtterance {
-        let found = try labels(of: item)
+        try process(item, augmenting: false)[0]
+    }
+
+    /// Every utterance made from `item`, in the order they are written: the
+    /// clean one (unless `--no-clean`), then its augmented copies `ID~aug1` …
+    /// `ID~augN`, all from one decode.
+    public func processAll(_ item: CorpusItem) throws -> [ProcessedUtterance] {
+        try process(item, augmenting: augmenter != nil)
+    }
+
+    /// Features (before deltas and CMVN), the padded waveform and the frame
+    /// count of the signal `feed` hands to its argument block by block.
+    private func compute(id: String, feed: ((UnsafeBufferPointer<Float>) -> Void) throws -> Void) rethrows
+        -> (features: [Float], waveform: [Float]?, frames: Int) {
         let grid = options.mfcc.frame.grid
-        let maxOvershoot = (options.input ?? InputOptions()).maxOvershoot
         let dimension = options.mfcc.numCeps
         var framer = StreamingFramer(grid: grid)
         var features: [Float] = []
         var waveform: [Float]? = rawLayout.map { [Float](repeating: 0, count: $0.leftPadding) }
-        var noise = GaussianNoise(seed: options.seed ^ fnv1a(item.id))
+        var noise = GaussianNoise(seed: options.seed ^ fnv1a(id))
         // Frames are computed a few at a time (see MFCCComputer.framesPerCall).
         let length = grid.length, batch = MFCCComputer.framesPerCall
         var pending = [Float](repeating: 0, count: batch * length), waiting = 0
@@ -141,18 +167,50 @@ public final class UtteranceProcessor {
             waiting += 1
             if waiting == batch { flush() }
         }
+        func accept(_ kept: UnsafeBufferPointer<Float>) {
+            waveform?.append(contentsOf: kept)
+            framer.accept(kept, emit: emit)
+        }
+        try feed(accept)
+        let frames = framer.finish(emit: emit)
+        flush()
+        if let layout = rawLayout, frames > 0 {
+            let needed = layout.first + (frames - 1) * layout.hop + layout.length
+            if waveform!.count < needed { waveform! += [Float](repeating: 0, count: needed - waveform!.count) }
+        }
+        return (features, waveform, frames)
+    }
+
+    private func process(_ item: CorpusItem, augmenting: Bool) throws -> [ProcessedUtterance] {
+        let energy = options.labels.energy
+        let found = energy == nil ? try labels(of: item) : nil
+        let grid = options.mfcc.frame.grid
+        let maxOvershoot = (options.input ?? InputOptions()).maxOvershoot
+        let keepClean = !augmenting || options.augment?.keepClean != false
+        // The whole signal is kept when something needs it after decoding.
+        let keepSignal = augmenting || energy != nil || audioDirectory != nil
         // A cut keeps samples [first, last) of the decoded recording.
         let first = item.cut.map { grid.sampleBoundary(seconds: $0.start) } ?? 0
         let last = item.cut?.end.map { grid.sampleBoundary(seconds: $0) } ?? Int.max
         var position = 0
-        let (source, decoded) = try decode(item) { block in
-            let from = min(max(first - position, 0), block.count), to = min(max(last - position, 0), block.count)
-            position += block.count
-            guard from < to else { return }
-            let kept = UnsafeBufferPointer(rebasing: block[from..<to])
-            waveform?.append(contentsOf: kept)
-            framer.accept(kept, emit: emit)
+        var signal: [Float] = []
+        var decodedSource: AudioDecoder.Source?
+        var decoded = 0
+        func decodeKept(_ push: (UnsafeBufferPointer<Float>) -> Void) throws {
+            (decodedSource, decoded) = try decode(item) { block in
+                let from = min(max(first - position, 0), block.count), to = min(max(last - position, 0), block.count)
+                position += block.count
+                guard from < to else { return }
+                push(UnsafeBufferPointer(rebasing: block[from..<to]))
+            }
         }
+        var clean: (features: [Float], waveform: [Float]?, frames: Int)?
+        if keepSignal {
+            try decodeKept { signal.append(contentsOf: $0) }
+        } else {
+            clean = try compute(id: item.id) { accept in try decodeKept(accept) }
+        }
+        let source = decodedSource!
         var samples = decoded
         var regionsCut = 0
         if let cut = item.cut {
@@ -173,37 +231,70 @@ public final class UtteranceProcessor {
            abs(grid.sampleBoundary(seconds: stated.seconds) - decoded) > grid.shift {
             warnings.append("\(stated.file):\(stated.line): recording \"\(item.recording)\" lasts \(format(grid.seconds(samples: decoded))) s, not the \(format(stated.seconds)) s stated")
         }
-        let frames = framer.finish(emit: emit)
-        flush()
+        if keepSignal && keepClean {
+            clean = signal.withUnsafeBufferPointer { all in compute(id: item.id) { accept in accept(all) } }
+        }
+        let frames = clean?.frames ?? grid.frameCount(samples: samples)
         guard frames > 0 else {
             throw InputError(item.path, "is too short: \(samples) samples give no \(options.mfcc.frame.frameLengthMs) ms frame")
         }
         // Checked after decoding, so that a file that is not audio says so first.
-        if found == nil && !options.labels.allowUnlabelled {
+        if energy == nil && found == nil && !options.labels.allowUnlabelled {
             throw InputError(item.path, "has no label file (looked for \(LabelFormat.searchedExtensions.map { "\(item.id).\($0)" }.joined(separator: ", "))); use --allow-unlabelled to keep it")
         }
-        if let layout = rawLayout {
-            let needed = layout.first + (frames - 1) * layout.hop + layout.length
-            if waveform!.count < needed { waveform! += [Float](repeating: 0, count: needed - waveform!.count) }
-        }
-        features = Deltas.apply(options.deltas, to: features, dimension: dimension)
-        let outDimension = options.featureDimension
-        CMVN.apply(options.cmvn, to: &features, dimension: outDimension)
-
         let frameLabels: [UInt8]
-        if let (recordingLabels, labelPath) = found {
+        if let energy {
+            frameLabels = EnergyLabeler.labels(levels: EnergyLabeler.levels(signal, grid: grid, frames: frames), options: energy,
+                                               frameShiftSeconds: grid.seconds(samples: grid.shift))
+        } else if let (recordingLabels, labelPath) = found {
             frameLabels = try FrameLabeler.labels(recordingLabels, grid: grid, frameCount: frames, samples: samples,
                                                   policy: options.labels.policy, maxOvershoot: maxOvershoot, path: labelPath,
                                                   regionsCut: &regionsCut)
         } else {
             frameLabels = [UInt8](repeating: FrameLabel.unknown, count: frames)
         }
-        let statistics = features.withUnsafeBufferPointer { f in
-            frameLabels.withUnsafeBufferPointer { FeatureStatistics(features: f, dimension: outDimension, labels: $0) }
+        let labelSource = energy != nil ? "energy" : found?.source
+        let speech = keepSignal ? Augmenter.speechRanges(frameLabels, grid: grid, samples: samples) : []
+
+        func finish(_ id: String, _ computed: (features: [Float], waveform: [Float]?, frames: Int),
+                    _ augmentation: AugmentationRecord?) throws -> ProcessedUtterance {
+            guard computed.frames == frames else {
+                throw InputError(item.path, "internal: an augmented copy has \(computed.frames) frames, not \(frames)")
+            }
+            let dimension = options.mfcc.numCeps
+            var features = Deltas.apply(options.deltas, to: computed.features, dimension: dimension)
+            let outDimension = options.featureDimension
+            CMVN.apply(options.cmvn, to: &features, dimension: outDimension)
+            let statistics = features.withUnsafeBufferPointer { f in
+                frameLabels.withUnsafeBufferPointer { FeatureStatistics(features: f, dimension: outDimension, labels: $0) }
+            }
+            var copyItem = item
+            copyItem.id = id
+            var utterance = ProcessedUtterance(item: copyItem, labelSource: labelSource, features: features, labels: frameLabels,
+                                               waveform: computed.waveform, frames: frames, samples: samples, source: source,
+                                               statistics: statistics, regionsCut: regionsCut, warnings: warnings)
+            utterance.augmentation = augmentation
+            return utterance
         }
-        return ProcessedUtterance(item: item, labelSource: found?.source, features: features, labels: frameLabels,
-                                  waveform: waveform, frames: frames, samples: samples, source: source,
-                                  statistics: statistics, regionsCut: regionsCut, warnings: warnings)
+        var out: [ProcessedUtterance] = []
+        if let clean, keepClean {
+            out.append(try finish(item.id, clean, nil))
+            if let audioDirectory {
+                try AudioWriter.write(id: item.id, samples: signal, sampleRate: options.audio.sampleRate, speech: speech, to: audioDirectory)
+            }
+        }
+        if augmenting, let augmenter, let copies = options.augment?.copies {
+            for copy in 1...copies {
+                let id = "\(item.id)~aug\(copy)"
+                let (mix, record) = augmenter.copy(copy, of: item.id, clean: signal, speech: speech)
+                let computed = mix.withUnsafeBufferPointer { all in compute(id: id) { accept in accept(all) } }
+                out.append(try finish(id, computed, record))
+                if let audioDirectory {
+                    try AudioWriter.write(id: id, samples: mix, sampleRate: options.audio.sampleRate, speech: speech, to: audioDirectory)
+                }
+            }
+        }
+        return out
     }
 }
 
