@@ -330,6 +330,13 @@ public struct UtteranceRecord: Codable, Equatable, Sendable {
     /// Augmented copies only: how the copy was made; absent on clean utterances.
     public var augmentation: AugmentationRecord?
 
+    /// The id of the utterance as its input names it: a copy's id is that id
+    /// plus `~augN`, every other utterance's is its own.
+    public var inputID: String {
+        guard let copy = augmentation?.copy, id.hasSuffix("~aug\(copy)") else { return id }
+        return String(id.dropLast("~aug\(copy)".count))
+    }
+
     public init(id: String, source: String, labelSource: String?, shard: Int, row: Int, frames: Int,
                 durationSeconds: Double, speechFraction: Double?, sourceSampleRate: Int, sourceChannels: Int) {
         self.id = id

@@ -250,8 +250,7 @@ extension VADPrep {
                 let part = self.part.map { " (part \($0))" } ?? ""
                 let unsupervised = index.input?.unsupervised.map { ", \($0) recording\($0 == 1 ? "" : "s") without supervisions (all non-speech)" } ?? ""
                 let copies = index.utterances.filter { $0.augmentation != nil }.count
-                // A copy's id is its recording's id + "~augN".
-                let done = Set(index.utterances.map { u in u.augmentation.map { String(u.id.dropLast("~aug\($0.copy)".count)) } ?? u.id }).count
+                let done = Set(index.utterances.map(\.inputID)).count
                 let augmented = copies > 0 ? ", \(copies) augmented cop\(copies == 1 ? "y" : "ies") (\(index.utterances.count) utterances)" : ""
                 let cut = report.regionsCut > 0 ? ", \(report.regionsCut) label region\(report.regionsCut == 1 ? "" : "s") cut at the end of the audio" : ""
                 print(String(format: "extracted %d of %d files%@: %.3f h of audio, %d frames%@%@%@%@ in %.2f s (%.0f× real time) -> %@ (%d shard%@, %@)",

@@ -109,6 +109,29 @@ import _VADTestSupport
         #expect(one != (try extract("other", jobs: 2, seed: 8)))
     }
 
+    /// Two parts of an augmented extraction (with and without the clean
+    /// utterances) merge into the utterances of one run: a recording's
+    /// copies count once against the listing.
+    @Test(arguments: [[String](), ["--no-clean"]])
+    func augmentedPartsMerge(_ extra: [String]) throws {
+        let work = TestSupport.TemporaryDirectory()
+        let noise = try Self.noiseDirectory(work)
+        let common = ["--noise", noise, "--snr", "10", "--copies", "2", "--quiet"] + extra
+        let whole = try TestSupport.vadprep(["extract", TestSupport.fixture("corpus"), "--out", work.file("whole")] + common)
+        try #require(whole.status == 0, "\(whole.stderr)")
+        for part in ["0/2", "1/2"] {
+            let run = try TestSupport.vadprep(["extract", TestSupport.fixture("corpus"), "--part", part, "--out", work.file("part\(part.first!)")] + common)
+            try #require(run.status == 0, "\(run.stderr)")
+        }
+        let merged = try TestSupport.vadprep(["merge", work.file("part0"), work.file("part1"), "--out", work.file("merged"), "--quiet"])
+        #expect(merged.status == 0, "\(merged.stderr)")
+        let expected = try DatasetIndex.read(from: work.file("whole")).utterances
+        let got = try DatasetIndex.read(from: work.file("merged")).utterances
+        #expect(got.map(\.id) == expected.map(\.id))
+        #expect(got.map(\.augmentation) == expected.map(\.augmentation))
+        #expect(Set(got.map(\.inputID)).count == 5)
+    }
+
     /// An impulse response whose direct path comes 50 ms in, with one echo
     /// 10 ms after it: the copy is the clean signal plus the echo, not delayed,
     /// and its labels are the clean one's.

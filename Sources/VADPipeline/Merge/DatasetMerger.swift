@@ -177,8 +177,11 @@ public enum DatasetMerger {
         var sources: [String] = []
         var utterances = 0, failures = 0
         for (directory, index) in parts {
-            let held = index.utterances.map(\.source) + index.failures.map(\.source)
-            utterances += index.utterances.count
+            // An input utterance once, however many augmented copies it has (and with or without its clean one).
+            var inputIDs = Set<String>()
+            let inputs = index.utterances.filter { inputIDs.insert($0.inputID).inserted }
+            let held = inputs.map(\.source) + index.failures.map(\.source)
+            utterances += inputs.count
             failures += index.failures.count
             for source in held {
                 if uniqueSources, let other = seen[source] {
