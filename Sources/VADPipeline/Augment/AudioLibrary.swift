@@ -1,4 +1,5 @@
 import Foundation
+import SoundFile
 import VADShards
 
 /// The recordings of one kind of augmentation (`--noise`, `--babble`, `--rir`),
@@ -53,6 +54,9 @@ public final class AudioLibrary: Sendable {
             for file in files {
                 let path = (directory.hasSuffix("/") ? directory : directory + "/") + file
                 var samples: [Float] = []
+                // Room for the whole recording at once: growing the array block by
+                // block would copy it and touch fresh pages many times over.
+                samples.reserveCapacity(Self.expectedSamples(path, sampleRate: audio.sampleRate, room: Self.maxSamples - total))
                 do {
                     _ = try AudioDecoder.decode(path: path, options: audio) { samples.append(contentsOf: $0) }
                 } catch {
@@ -73,6 +77,16 @@ public final class AudioLibrary: Sendable {
             }
         }
         self.recordings = recordings
+    }
+
+    /// The samples `path` should give at `sampleRate`, from its header (a little
+    /// over); 0 when the header cannot be read (the decoder then says why) or
+    /// announces more than `room` (the library is then refused as too large).
+    static func expectedSamples(_ path: String, sampleRate: Int, room: Int) -> Int {
+        guard let file = try? SoundFile(path: path), file.info.sampleRate > 0, file.info.frames > 0 else { return 0 }
+        let estimate = Double(file.info.frames) * Double(sampleRate) / Double(file.info.sampleRate) + 64
+        guard estimate.isFinite, estimate <= Double(room) else { return 0 }
+        return Int(estimate)
     }
 
     /// The audio files below `directory`, relative to it, sorted.
