@@ -21,7 +21,33 @@ public final class AudioLibrary: Sendable {
         public var samples: [Float]
         /// Mean square of `samples` (never zero).
         public var power: Double
+        /// Sum of squares of each block of `AudioLibrary.block` samples (the
+        /// last one possibly shorter): an excerpt's power without reading it.
+        var blockSquares: [Double] = []
+
+        /// The sum of squares of samples `range` (within the recording).
+        func sumOfSquares(_ range: Range<Int>) -> Double {
+            let block = AudioLibrary.block
+            return samples.withUnsafeBufferPointer { all in
+                let firstWhole = (range.lowerBound + block - 1) / block, endWhole = range.upperBound / block
+                guard firstWhole < endWhole else { return Augmenter.sumOfSquares(UnsafeBufferPointer(rebasing: all[range])) }
+                var sum = Augmenter.sumOfSquares(UnsafeBufferPointer(rebasing: all[range.lowerBound..<(firstWhole * block)]))
+                for b in firstWhole..<endWhole { sum += blockSquares[b] }
+                return sum + Augmenter.sumOfSquares(UnsafeBufferPointer(rebasing: all[(endWhole * block)..<range.upperBound]))
+            }
+        }
+
+        /// The sum of squares of the excerpt of `count` samples from `offset`
+        /// on (looping).
+        func excerptSumOfSquares(from offset: Int, count: Int) -> Double {
+            var sum = 0.0
+            Augmenter.runs(length: samples.count, offset: offset, count: count) { _, from, run in sum += sumOfSquares(from..<(from + run)) }
+            return sum
+        }
     }
+
+    /// Samples per block of `Recording.blockSquares`.
+    static let block = 4096
 
     /// The option the recordings came from, for messages ("--noise").
     public let option: String
@@ -73,7 +99,11 @@ public final class AudioLibrary: Sendable {
                 guard total <= Self.maxSamples else {
                     throw PipelineError("\(directory): the \(option) recordings hold more than \(Self.maxSamples) samples (\(Self.maxSamples / audio.sampleRate) s at \(audio.sampleRate) Hz), more than vadprep keeps in memory; use fewer or shorter recordings")
                 }
-                recordings.append(Recording(directory: index, file: file, samples: samples, power: sum / Double(samples.count)))
+                let blockSquares = samples.withUnsafeBufferPointer { all in
+                    stride(from: 0, to: all.count, by: Self.block).map { Augmenter.sumOfSquares(UnsafeBufferPointer(rebasing: all[$0..<min($0 + Self.block, all.count)])) }
+                }
+                recordings.append(Recording(directory: index, file: file, samples: samples, power: sum / Double(samples.count),
+                                            blockSquares: blockSquares))
             }
         }
         self.recordings = recordings

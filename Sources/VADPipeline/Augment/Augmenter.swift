@@ -45,9 +45,8 @@ public final class AugmentLibraries: Sendable {
 ///
 /// Speed: a copy costs a few passes over the utterance, in buffers reused
 /// across utterances (fresh arrays of an utterance's length cost a page fault
-/// every 4 KiB). Plain noise is never stored: its sum of squares is taken as
-/// it is read, and it is read again while mixing. The sums are the same
-/// whichever path is taken, so the bytes depend only on the inputs.
+/// every 4 KiB). Plain noise is never stored: its power comes from sums of
+/// squares the library keeps by block, and it is read once, while mixing.
 final class Augmenter {
     let options: AugmentOptions
     let libraries: AugmentLibraries
@@ -62,9 +61,6 @@ final class Augmenter {
 
     /// The largest magnitude a mixed sample may have (int16 full scale).
     static let fullScale: Float = 32767
-
-    /// Samples per block when an excerpt is generated on the fly (a multiple of 8).
-    static let chunk = 2048
 
     init(options: AugmentOptions, libraries: AugmentLibraries, sampleRate: Double) {
         self.options = options
@@ -160,9 +156,9 @@ final class Augmenter {
         if draws.babble == nil && draws.shaping == nil, let (recording, offset) = draws.noise {
             // Plain noise: never stored.
             let noiseScale = Float(1 / recording.power.squareRoot())
-            let pAdded = recording.samples.withUnsafeBufferPointer { source in
-                Self.excerptSumOfSquares(source, from: offset, scale: noiseScale, count: count)
-            } / Double(count)
+            // Its power from the recording's sums of squares by block (the scale squared
+            // in Double: within a few parts in 10^7 of the power of the scaled samples).
+            let pAdded = Double(noiseScale) * Double(noiseScale) * recording.excerptSumOfSquares(from: offset, count: count) / Double(count)
             let target = out ?? mixed.reserve(count)
             if pAdded > 0 && pSpeech > 0 {
                 let scale = Float((pSpeech / (pAdded * pow(10, draws.snr / 10))).squareRoot())
@@ -262,41 +258,6 @@ final class Augmenter {
         }
     }
 
-    /// The sum of squares of `scale` times the excerpt of `count` samples of
-    /// `source` from `offset` on (looping), exactly as `sumOfSquares` gives it
-    /// for the excerpt written out, without writing it out.
-    static func excerptSumOfSquares(_ source: UnsafeBufferPointer<Float>, from offset: Int, scale: Float, count: Int) -> Double {
-        var lanes = SIMD8<Double>()
-        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: chunk)
-        defer { buffer.deallocate() }
-        var done = 0, from = offset
-        while done < count {
-            let n = min(chunk, count - done)
-            // Fill the block (looping over the recording).
-            var filled = 0
-            while filled < n {
-                let run = min(n - filled, source.count - from)
-                let o = buffer + filled, s = source.baseAddress! + from
-                for i in 0..<run { o[i] = scale * s[i] }
-                filled += run
-                from += run
-                if from == source.count { from = 0 }
-            }
-            done += n
-            if done < count {
-                addSquares(UnsafeBufferPointer(start: buffer, count: n), into: &lanes)
-            } else {
-                // The last block: whole groups of 8 into the lanes, the rest after their sum.
-                let whole = n & ~7
-                addSquares(UnsafeBufferPointer(start: buffer, count: whole), into: &lanes)
-                var sum = lanes.sum()
-                for i in whole..<n { sum += Double(buffer[i]) * Double(buffer[i]) }
-                return sum
-            }
-        }
-        return lanes.sum()
-    }
-
     /// `out[i] = speech[i] + scale * (noiseScale * source[offset + i])` (the
     /// source looping), as the mix of a stored excerpt would give it; returns
     /// the largest magnitude of `out`.
@@ -311,7 +272,7 @@ final class Augmenter {
                 let n = noiseScale * UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
                 let v = UnsafeRawPointer(s + i).loadUnaligned(as: SIMD8<Float>.self) + scale * n
                 UnsafeMutableRawPointer(o + i).storeBytes(of: v, as: SIMD8<Float>.self)
-                high = pointwiseMax(high, v); low = pointwiseMin(low, v)
+                high.replace(with: v, where: v .> high); low.replace(with: v, where: v .< low)
                 i += 8
             }
             while i < run {
@@ -335,7 +296,7 @@ final class Augmenter {
             let v = UnsafeRawPointer(speech + i).loadUnaligned(as: SIMD8<Float>.self)
                 + scale * UnsafeRawPointer(added + i).loadUnaligned(as: SIMD8<Float>.self)
             UnsafeMutableRawPointer(out + i).storeBytes(of: v, as: SIMD8<Float>.self)
-            high = pointwiseMax(high, v); low = pointwiseMin(low, v)
+            high.replace(with: v, where: v .> high); low.replace(with: v, where: v .< low)
             i += 8
         }
         while i < count {
@@ -354,7 +315,7 @@ final class Augmenter {
         var i = 0
         while i + 8 <= count {
             let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
-            high = pointwiseMax(high, v); low = pointwiseMin(low, v)
+            high.replace(with: v, where: v .> high); low.replace(with: v, where: v .< low)
             i += 8
         }
         while i < count { top = max(top, x[i].magnitude); i += 1 }
