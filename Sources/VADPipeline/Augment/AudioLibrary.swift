@@ -49,6 +49,13 @@ public final class AudioLibrary: Sendable {
     /// Samples per block of `Recording.blockSquares`.
     static let block = 4096
 
+    /// The sums of squares of `samples` by block of `block` samples.
+    static func blockSquares(_ samples: [Float]) -> [Double] {
+        samples.withUnsafeBufferPointer { all in
+            stride(from: 0, to: all.count, by: block).map { Augmenter.sumOfSquares(UnsafeBufferPointer(rebasing: all[$0..<min($0 + block, all.count)])) }
+        }
+    }
+
     /// The option the recordings came from, for messages ("--noise").
     public let option: String
     public let directories: [String]
@@ -99,11 +106,8 @@ public final class AudioLibrary: Sendable {
                 guard total <= Self.maxSamples else {
                     throw PipelineError("\(directory): the \(option) recordings hold more than \(Self.maxSamples) samples (\(Self.maxSamples / audio.sampleRate) s at \(audio.sampleRate) Hz), more than vadprep keeps in memory; use fewer or shorter recordings")
                 }
-                let blockSquares = samples.withUnsafeBufferPointer { all in
-                    stride(from: 0, to: all.count, by: Self.block).map { Augmenter.sumOfSquares(UnsafeBufferPointer(rebasing: all[$0..<min($0 + Self.block, all.count)])) }
-                }
                 recordings.append(Recording(directory: index, file: file, samples: samples, power: sum / Double(samples.count),
-                                            blockSquares: blockSquares))
+                                            blockSquares: Self.blockSquares(samples)))
             }
         }
         self.recordings = recordings
