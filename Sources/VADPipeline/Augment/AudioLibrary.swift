@@ -1,4 +1,5 @@
 import Foundation
+import SoundFile
 import VADShards
 
 /// The recordings of one kind of augmentation (`--noise`, `--babble`, `--rir`),
@@ -20,6 +21,39 @@ public final class AudioLibrary: Sendable {
         public var samples: [Float]
         /// Mean square of `samples` (never zero).
         public var power: Double
+        /// Sum of squares of each block of `AudioLibrary.block` samples (the
+        /// last one possibly shorter): an excerpt's power without reading it.
+        var blockSquares: [Double] = []
+
+        /// The sum of squares of samples `range` (within the recording).
+        func sumOfSquares(_ range: Range<Int>) -> Double {
+            let block = AudioLibrary.block
+            return samples.withUnsafeBufferPointer { all in
+                let firstWhole = (range.lowerBound + block - 1) / block, endWhole = range.upperBound / block
+                guard firstWhole < endWhole else { return Augmenter.sumOfSquares(UnsafeBufferPointer(rebasing: all[range])) }
+                var sum = Augmenter.sumOfSquares(UnsafeBufferPointer(rebasing: all[range.lowerBound..<(firstWhole * block)]))
+                for b in firstWhole..<endWhole { sum += blockSquares[b] }
+                return sum + Augmenter.sumOfSquares(UnsafeBufferPointer(rebasing: all[(endWhole * block)..<range.upperBound]))
+            }
+        }
+
+        /// The sum of squares of the excerpt of `count` samples from `offset`
+        /// on (looping).
+        func excerptSumOfSquares(from offset: Int, count: Int) -> Double {
+            var sum = 0.0
+            Augmenter.runs(length: samples.count, offset: offset, count: count) { _, from, run in sum += sumOfSquares(from..<(from + run)) }
+            return sum
+        }
+    }
+
+    /// Samples per block of `Recording.blockSquares`.
+    static let block = 4096
+
+    /// The sums of squares of `samples` by block of `block` samples.
+    static func blockSquares(_ samples: [Float]) -> [Double] {
+        samples.withUnsafeBufferPointer { all in
+            stride(from: 0, to: all.count, by: block).map { Augmenter.sumOfSquares(UnsafeBufferPointer(rebasing: all[$0..<min($0 + block, all.count)])) }
+        }
     }
 
     /// The option the recordings came from, for messages ("--noise").
@@ -53,6 +87,9 @@ public final class AudioLibrary: Sendable {
             for file in files {
                 let path = (directory.hasSuffix("/") ? directory : directory + "/") + file
                 var samples: [Float] = []
+                // Room for the whole recording at once: growing the array block by
+                // block would copy it and touch fresh pages many times over.
+                samples.reserveCapacity(Self.expectedSamples(path, sampleRate: audio.sampleRate, room: Self.maxSamples - total))
                 do {
                     _ = try AudioDecoder.decode(path: path, options: audio) { samples.append(contentsOf: $0) }
                 } catch {
@@ -69,10 +106,21 @@ public final class AudioLibrary: Sendable {
                 guard total <= Self.maxSamples else {
                     throw PipelineError("\(directory): the \(option) recordings hold more than \(Self.maxSamples) samples (\(Self.maxSamples / audio.sampleRate) s at \(audio.sampleRate) Hz), more than vadprep keeps in memory; use fewer or shorter recordings")
                 }
-                recordings.append(Recording(directory: index, file: file, samples: samples, power: sum / Double(samples.count)))
+                recordings.append(Recording(directory: index, file: file, samples: samples, power: sum / Double(samples.count),
+                                            blockSquares: Self.blockSquares(samples)))
             }
         }
         self.recordings = recordings
+    }
+
+    /// The samples `path` should give at `sampleRate`, from its header (a little
+    /// over); 0 when the header cannot be read (the decoder then says why) or
+    /// announces more than `room` (the library is then refused as too large).
+    static func expectedSamples(_ path: String, sampleRate: Int, room: Int) -> Int {
+        guard let file = try? SoundFile(path: path), file.info.sampleRate > 0, file.info.frames > 0 else { return 0 }
+        let estimate = Double(file.info.frames) * Double(sampleRate) / Double(file.info.sampleRate) + 64
+        guard estimate.isFinite, estimate <= Double(room) else { return 0 }
+        return Int(estimate)
     }
 
     /// The audio files below `directory`, relative to it, sorted.

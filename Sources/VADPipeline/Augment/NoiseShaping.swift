@@ -21,12 +21,12 @@ enum NoiseShaping {
     }
 
     /// Applies `shaping` to `signal` in place.
-    static func apply(_ shaping: AugmentationRecord.Shaping, to signal: inout [Float], sampleRate: Double) {
+    static func apply(_ shaping: AugmentationRecord.Shaping, to signal: UnsafeMutableBufferPointer<Float>, sampleRate: Double) {
         var filters: [Biquad] = []
         if shaping.lowHz > 0 { filters.append(.highPass(shaping.lowHz, sampleRate: sampleRate)) }
         filters.append(.lowPass(shaping.highHz, sampleRate: sampleRate))
         filters.append(.peaking(shaping.eqHz, q: shaping.eqQ, gainDb: shaping.eqDb, sampleRate: sampleRate))
-        for var filter in filters { filter.run(&signal) }
+        for var filter in filters { filter.run(signal) }
         let step = 2 * Double.pi * shaping.driftHz / sampleRate
         for i in signal.indices {
             let gain = 1 - shaping.driftDepth * (1 + sin(step * Double(i) + shaping.driftPhase)) / 2
@@ -60,7 +60,7 @@ struct Biquad {
         return Biquad(b0: 1 + alpha * a, b1: -2 * c, b2: 1 - alpha * a, a0: 1 + alpha / a, a1: -2 * c, a2: 1 - alpha / a)
     }
 
-    mutating func run(_ signal: inout [Float]) {
+    mutating func run(_ signal: UnsafeMutableBufferPointer<Float>) {
         for i in signal.indices {
             let x = Double(signal[i])
             let y = b0 * x + z1

@@ -36,6 +36,8 @@ public final class UtteranceProcessor {
     private let augmenter: Augmenter?
     /// `--write-audio`: where each utterance's signal and label track are written.
     public let audioDirectory: String?
+    /// The whole decoded signal of the utterance being processed, kept between utterances.
+    private var signalBuffer: [Float] = []
 
     /// `augment` must be given when `options.augment` is (the libraries it names, loaded).
     public init(options: ExtractOptions, labels: LabelResolver, augment: AugmentLibraries? = nil,
@@ -193,7 +195,12 @@ public final class UtteranceProcessor {
         let first = item.cut.map { grid.sampleBoundary(seconds: $0.start) } ?? 0
         let last = item.cut?.end.map { grid.sampleBoundary(seconds: $0) } ?? Int.max
         var position = 0
+        // The decoded signal goes into the buffer the last utterance used (its
+        // pages already mapped), which is handed back when this one is done.
         var signal: [Float] = []
+        swap(&signal, &signalBuffer)
+        signal.removeAll(keepingCapacity: true)
+        defer { swap(&signal, &signalBuffer) }
         var decodedSource: AudioDecoder.Source?
         var decoded = 0
         func decodeKept(_ push: (UnsafeBufferPointer<Float>) -> Void) throws {
@@ -286,12 +293,16 @@ public final class UtteranceProcessor {
         if augmenting, let augmenter, let copies = options.augment?.copies {
             for copy in 1...copies {
                 let id = "\(item.id)~aug\(copy)"
-                let (mix, record) = augmenter.copy(copy, of: item.id, clean: signal, speech: speech)
-                let computed = mix.withUnsafeBufferPointer { all in compute(id: id) { accept in accept(all) } }
-                out.append(try finish(id, computed, record))
-                if let audioDirectory {
-                    try AudioWriter.write(id: id, samples: mix, sampleRate: options.audio.sampleRate, speech: speech, to: audioDirectory)
+                // The mix lives in the augmenter's buffers until the next copy.
+                let (computed, record) = try signal.withUnsafeBufferPointer { clean in
+                    try augmenter.copy(copy, of: item.id, clean: clean, speech: speech) { mix, record in
+                        if let audioDirectory {
+                            try AudioWriter.write(id: id, samples: Array(mix), sampleRate: options.audio.sampleRate, speech: speech, to: audioDirectory)
+                        }
+                        return (compute(id: id) { accept in accept(mix) }, record)
+                    }
                 }
+                out.append(try finish(id, computed, record))
             }
         }
         return out
