@@ -7,12 +7,8 @@ import _VADTestSupport
 /// The Lhotse manifest reader: against manifests Lhotse itself writes
 /// (Pipelines/python/write_lhotse_manifests.py), and bad input line by line.
 @Suite struct LhotseTests {
-    /// `$PYTHON` (Pipelines/test.sh sets it), else the package's `.build-venv`.
-    static var python: String? {
-        if let python = ProcessInfo.processInfo.environment["PYTHON"], !python.isEmpty { return python }
-        let venv = "\(TestSupport.packageRoot)/.build-venv/bin/python"
-        return FileManager.default.isExecutableFile(atPath: venv) ? venv : nil
-    }
+    /// The Python the tests use (`TestSupport.python`).
+    static var python: String? { TestSupport.python }
 
     /// Whether that Python has Lhotse (`pip install lhotse==1.33.0 urllib3`;
     /// it needs PyTorch, so Pipelines/test.sh installs it after torch).

@@ -12,6 +12,15 @@ public enum TestSupport {
     /// `Fixtures/<relative>`.
     public static func fixture(_ relative: String) -> String { "\(packageRoot)/Fixtures/\(relative)" }
 
+    /// The Python the tests that run the project's Python use: `VADPREP_PYTHON`,
+    /// else `PYTHON` (Pipelines/test.sh sets it to the virtualenv it fills),
+    /// else that virtualenv, `.build-venv`; nil when none is executable.
+    public static let python: String? = {
+        let environment = ProcessInfo.processInfo.environment
+        let candidates = [environment["VADPREP_PYTHON"], environment["PYTHON"], "\(packageRoot)/.build-venv/bin/python"]
+        return candidates.compactMap { $0 }.first { !$0.isEmpty && FileManager.default.isExecutableFile(atPath: $0) }
+    }()
+
     /// A new empty directory, removed when the returned object is released.
     public final class TemporaryDirectory {
         public let path: String

@@ -6,17 +6,14 @@ import _VADTestSupport
 /// `Pipelines/corpus/make_corpus.py`, the Python generator of clean speech and
 /// of the noise library: its own unit tests, and vadprep reading what it writes.
 @Suite struct CorpusGeneratorTests {
-    /// A Python with numpy: VADPREP_PYTHON, or the virtualenv Pipelines/test.sh makes.
-    static let python: String? = {
-        let candidates = [ProcessInfo.processInfo.environment["VADPREP_PYTHON"], "\(TestSupport.packageRoot)/.build-venv/bin/python"]
-        return candidates.compactMap { $0 }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }()
+    /// A Python with numpy (`TestSupport.python`).
+    static let python = TestSupport.python
 
     static let generator = "\(TestSupport.packageRoot)/Pipelines/corpus/make_corpus.py"
 
     /// Every noise kind, the speech plans and labels, determinism and the option
     /// errors (Pipelines/corpus/test_make_corpus.py, plain unittest).
-    @Test(.enabled(if: python != nil, "needs VADPREP_PYTHON or .build-venv with numpy"))
+    @Test(.enabled(if: python != nil, "needs VADPREP_PYTHON, PYTHON or .build-venv with numpy"))
     func pythonUnitTestsPass() throws {
         let python = try #require(Self.python)
         let run = try TestSupport.run(python, ["\(TestSupport.packageRoot)/Pipelines/corpus/test_make_corpus.py"])
@@ -26,7 +23,7 @@ import _VADTestSupport
 
     /// vadprep extracts the clean corpus, and the speech it counts is the speech
     /// the generator labelled, to within a frame at each edge of a region.
-    @Test(.enabled(if: python != nil, "needs VADPREP_PYTHON or .build-venv with numpy"))
+    @Test(.enabled(if: python != nil, "needs VADPREP_PYTHON, PYTHON or .build-venv with numpy"))
     func vadprepReadsTheCleanCorpus() throws {
         let python = try #require(Self.python)
         let work = TestSupport.TemporaryDirectory()

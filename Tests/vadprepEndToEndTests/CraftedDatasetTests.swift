@@ -184,15 +184,11 @@ import _VADTestSupport
         #expect(try TestSupport.vadprep(["verify", base.segments, "--quiet"]).status == 0)
     }
 
-    /// The Python interpreter with numpy, safetensors and torch: VADPREP_PYTHON,
-    /// or the virtualenv Pipelines/test.sh makes.
-    static let python: String? = {
-        let candidates = [ProcessInfo.processInfo.environment["VADPREP_PYTHON"], "\(TestSupport.packageRoot)/.build-venv/bin/python"]
-        return candidates.compactMap { $0 }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }()
+    /// The Python interpreter with numpy, safetensors and torch (`TestSupport.python`).
+    static let python = TestSupport.python
 
     /// The Python readers make the same structural checks, with the same words.
-    @Test(.enabled(if: python != nil, "needs VADPREP_PYTHON or .build-venv with numpy, safetensors and torch"))
+    @Test(.enabled(if: python != nil, "needs VADPREP_PYTHON, PYTHON or .build-venv with numpy, safetensors and torch"))
     func pythonReadersRefuseCraftedDatasets() throws {
         let base = try Base()
         let python = try #require(Self.python)

@@ -3,14 +3,9 @@ import Testing
 import VADShards
 import _VADTestSupport
 
-/// The Python the tests use: `$PYTHON` (set by Pipelines/test.sh after it
-/// installs Pipelines/python/requirements.txt), else the package's `.build-venv`.
+/// The Python the tests use (`TestSupport.python`), and its scripts.
 enum TestPython {
-    static var executable: String? {
-        if let python = ProcessInfo.processInfo.environment["PYTHON"], !python.isEmpty { return python }
-        let venv = "\(TestSupport.packageRoot)/.build-venv/bin/python"
-        return FileManager.default.isExecutableFile(atPath: venv) ? venv : nil
-    }
+    static var executable: String? { TestSupport.python }
 
     /// Runs `Pipelines/python/<script>` with `arguments`.
     static func script(_ script: String, _ arguments: [String]) throws -> TestSupport.Run {

@@ -8,12 +8,8 @@ import _VADTestSupport
 /// Lhotse manifest give the same tensors; labels against Lhotse's own
 /// `supervisions_feature_mask()`; bad manifests.
 @Suite(.serialized) struct LhotseInputTests {
-    /// `$PYTHON` (Pipelines/test.sh sets it), else the package's `.build-venv`.
-    static var python: String? {
-        if let python = ProcessInfo.processInfo.environment["PYTHON"], !python.isEmpty { return python }
-        let venv = "\(TestSupport.packageRoot)/.build-venv/bin/python"
-        return FileManager.default.isExecutableFile(atPath: venv) ? venv : nil
-    }
+    /// The Python the tests use (`TestSupport.python`).
+    static var python: String? { TestSupport.python }
 
     static let hasLhotse: Bool = {
         guard let python else { return false }

@@ -10,13 +10,8 @@ import _VADTestSupport
 /// the module's padding mask gives eval's loss (check_masked_loss.py);
 /// damaged model files are refused by name (check_model_file.py).
 @Suite(.serialized) struct PythonExportTests {
-    /// Python with numpy, safetensors, torch, onnx and onnxruntime:
-    /// VADPREP_PYTHON, PYTHON (Pipelines/test.sh sets it), or the package's `.build-venv`.
-    static let python: String? = {
-        let environment = ProcessInfo.processInfo.environment
-        let candidates = [environment["VADPREP_PYTHON"], environment["PYTHON"], "\(TestSupport.packageRoot)/.build-venv/bin/python"]
-        return candidates.compactMap { $0 }.first { !$0.isEmpty && FileManager.default.isExecutableFile(atPath: $0) }
-    }()
+    /// Python with numpy, safetensors, torch, onnx and onnxruntime (`TestSupport.python`).
+    static let python = TestSupport.python
 
     static func script(_ name: String, _ arguments: [String]) throws -> TestSupport.Run {
         let python = try #require(python)
