@@ -106,7 +106,9 @@ import _VADTestSupport
             #expect(offline.status == 0, "\(offline.stderr)")
             let expected = try String(contentsOfFile: work.file("p\(n)/speech-16k.txt"), encoding: .utf8)
             if n == 0 { #expect(expected.split(separator: "\n").count >= 2, "\(kind): too few segments to compare: \(expected)") }
-            for piece in [1, 2, 666, pcm.count] {
+            // How the input is cut reaches only the front end, which the first setting
+            // checks at every size; the second checks the segment decisions.
+            for piece in n == 0 ? [1, 2, 666, pcm.count] : [666, pcm.count] {
                 let streamed = try Self.vadprep(["predict", run, "-", "--stream"] + options, input: pcm, piece: piece)
                 #expect(streamed.status == 0 && streamed.stderr.isEmpty, "\(kind), pieces of \(piece): \(streamed.stderr)")
                 #expect(streamed.stdout == expected, "\(kind), pieces of \(piece) bytes")
