@@ -234,7 +234,9 @@ public final class UtteranceProcessor {
     /// audio, channel and stated duration, see `decodeGroups`). Only the
     /// samples from the earliest cut start to the latest cut end are kept.
     /// Each item's result is what `processAll` would give for it alone: a
-    /// failure to decode fails every item, with the same error.
+    /// failure to decode fails every item, with the same error (an item whose
+    /// audio another manifest line names is decoded again on its own then,
+    /// so that its message names its line).
     public func processAll(group: [CorpusItem]) -> [Result<[ProcessedUtterance], any Error>] {
         guard group.count > 1, let head = group.first else {
             return group.map { item in Result { try processAll(item) } }
@@ -269,7 +271,14 @@ public final class UtteranceProcessor {
             Result {
                 let item = group[k]
                 let found = energy == nil ? try labels(of: item) : nil
-                let (source, decoded) = try decodeGroup()
+                let source: AudioDecoder.Source, decoded: Int
+                do {
+                    (source, decoded) = try decodeGroup()
+                } catch where item.audio != head.audio || item.listedAt != head.listedAt {
+                    // The message names the manifest line of the audio, which is
+                    // this item's own (a Lhotse cut's inline recording): decode alone.
+                    return try process(item, augmenting: augmenting)
+                }
                 let (first, last) = spans[k]
                 return try buffer.withUnsafeBufferPointer { all in
                     let from = min(max(first - spanStart, 0), all.count)
@@ -294,8 +303,17 @@ public final class UtteranceProcessor {
             guard let cut = item.cut, let end = cut.end else { return nil }
             return (max(0, grid.sampleBoundary(seconds: cut.start)), grid.sampleBoundary(seconds: end))
         }
+        // The same audio, whichever manifest line names it (a Lhotse cut names
+        // its recording on its own line).
+        func sameAudio(_ a: AudioLocation, _ b: AudioLocation) -> Bool {
+            switch (a, b) {
+            case (.file(let x), .file(let y)): x == y
+            case (.command(let x, let xFile, _), .command(let y, let yFile, _)): x == y && xFile == yFile
+            default: false
+            }
+        }
         func shareDecode(_ a: CorpusItem, _ b: CorpusItem) -> Bool {
-            a.audio == b.audio && a.channel == b.channel && a.recording == b.recording && a.listedAt == b.listedAt
+            sameAudio(a.audio, b.audio) && a.channel == b.channel && a.recording == b.recording
                 && a.statedSeconds == b.statedSeconds && a.path == b.path
         }
         var groups: [Range<Int>] = []
