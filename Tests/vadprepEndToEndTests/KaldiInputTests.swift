@@ -212,4 +212,83 @@ import _VADTestSupport
         #expect(cuts.stderr == "vadprep extract: warning: \(data)/reco2dur:2: recording \"a\" lasts 2 s, not the 2.5 s stated\n")
         #expect(try DatasetIndex.read(from: work.file("cuts")).utterances.map(\.frames) == [50, 90])
     }
+
+    /// Segments of one recording read as utterances decode it once: a piped
+    /// wav.scp command that counts its runs runs once for three segments
+    /// (overlapping, out of time order), and each segment's features, labels
+    /// and raw frames equal those of the same cut from a recording of its own,
+    /// whose command runs once per recording. The same bytes with two jobs.
+    @Test func segmentsOfOneRecordingDecodeItOnce() throws {
+        let work = TestSupport.TemporaryDirectory()
+        let audio = TestSupport.fixture("corpus/speech-16k.wav")
+        let counter = work.file("runs"), separateCounter = work.file("separate-runs")
+        let cuts: [(id: String, start: Double, end: Double)] = [("rec-a", 1.2, 2.0), ("rec-b", 0, 0.8), ("rec-c", 0.5, 1.5)]
+        let rttm = { (recording: String) in
+            "SPEAKER \(recording) 1 0.25 0.501 <NA> <NA> s <NA> <NA>\nSPEAKER \(recording) 1 1.0 0.9 <NA> <NA> s <NA> <NA>\n"
+        }
+        // Together: one recording, three segments.
+        let data = work.file("data")
+        try TestSupport.write("rec sh -c 'echo x >> \(counter); cat \(audio)' |\n", to: "\(data)/wav.scp")
+        try TestSupport.write(cuts.map { "\($0.id) rec \($0.start) \($0.end)\n" }.joined(), to: "\(data)/segments")
+        try TestSupport.write(rttm("rec"), to: work.file("together.rttm"))
+        // Apart: each segment cut from a recording of its own (the same audio).
+        let apart = work.file("apart")
+        try TestSupport.write(cuts.map { "\($0.id)-rec sh -c 'echo x >> \(separateCounter); cat \(audio)' |\n" }.joined(), to: "\(apart)/wav.scp")
+        try TestSupport.write(cuts.map { "\($0.id) \($0.id)-rec \($0.start) \($0.end)\n" }.joined(), to: "\(apart)/segments")
+        try TestSupport.write(cuts.map { rttm("\($0.id)-rec") }.joined(), to: work.file("apart.rttm"))
+
+        let common = ["--kaldi-utterances", "segments", "--allow-commands", "--raw-frames", "--quiet"]
+        let together = try TestSupport.vadprep(["extract", data, "--labels", work.file("together.rttm"), "--out", work.file("together")] + common)
+        #expect(together.status == 0, "\(together.stderr)")
+        #expect(try String(contentsOfFile: counter, encoding: .utf8) == "x\n", "the command ran more than once")
+        let separate = try TestSupport.vadprep(["extract", apart, "--labels", work.file("apart.rttm"), "--out", work.file("separate")] + common)
+        #expect(separate.status == 0, "\(separate.stderr)")
+        #expect(try String(contentsOfFile: separateCounter, encoding: .utf8) == "x\nx\nx\n")
+
+        let a = try Dataset(directory: work.file("together")), b = try Dataset(directory: work.file("separate"))
+        #expect(a.index.utterances.map(\.id) == ["rec-a", "rec-b", "rec-c"])
+        #expect(a.index.utterances.map(\.frames) == [80, 80, 100])
+        #expect(b.index.utterances.map(\.id) == a.index.utterances.map(\.id))
+        for number in a.index.utterances.indices {
+            let x = try a.utterance(number), y = try b.utterance(number)
+            #expect(x.frames == y.frames)
+            #expect(Array(x.features) == Array(y.features), "features of \(x.record.id)")
+            #expect(Array(x.labels) == Array(y.labels), "labels of \(x.record.id)")
+            #expect(x.waveform.map(Array.init) == y.waveform.map(Array.init), "raw frames of \(x.record.id)")
+            #expect(x.record.durationSeconds == y.record.durationSeconds)
+        }
+        // rec-a (1.2-2 s) holds the second region from its start; rec-b (0-0.8 s) the first, 0.25-0.751 s.
+        #expect(Array(try a.utterance(0).labels) == [UInt8](repeating: 1, count: 70) + [UInt8](repeating: 0, count: 10))
+        #expect(Array(try a.utterance(1).labels) == [UInt8](repeating: 0, count: 25) + [UInt8](repeating: 1, count: 50) + [UInt8](repeating: 0, count: 5))
+
+        let twice = try TestSupport.vadprep(["extract", data, "--labels", work.file("together.rttm"), "--out", work.file("twice"), "--jobs", "2"] + common)
+        #expect(twice.status == 0, "\(twice.stderr)")
+        for name in try FileManager.default.contentsOfDirectory(atPath: work.file("together")) {
+            #expect(FileManager.default.contents(atPath: work.file("together/\(name)")) == FileManager.default.contents(atPath: work.file("twice/\(name)")),
+                    "\(name) differs with --jobs 2")
+        }
+    }
+
+    /// When the recording that several segments share cannot be decoded,
+    /// every one of them fails, each with its own failure record whose
+    /// message names the wav.scp line; the command still runs once, and the
+    /// other recording's segment is written.
+    @Test func aFailingSharedDecodeFailsEverySegment() throws {
+        let work = TestSupport.TemporaryDirectory()
+        let counter = work.file("runs")
+        let data = work.file("data")
+        try TestSupport.write("good \(TestSupport.fixture("corpus/speech-16k.wav"))\nrec sh -c 'echo x >> \(counter); echo broken >&2; exit 3' |\n",
+                              to: "\(data)/wav.scp")
+        try TestSupport.write("good-1 good 0 1\nrec-1 rec 0 1\nrec-2 rec 1 2\nrec-3 rec 0.5 1.5\n", to: "\(data)/segments")
+        let run = try TestSupport.vadprep(["extract", data, "--kaldi-utterances", "segments", "--allow-commands", "--allow-unlabelled",
+                                           "--out", work.file("out"), "--quiet"])
+        #expect(run.status == 1)
+        #expect(try String(contentsOfFile: counter, encoding: .utf8) == "x\n", "the command ran more than once")
+        let message = "\(data)/wav.scp:2: recording \"rec\": command \"sh -c 'echo x >> \(counter); echo broken >&2; exit 3'\" failed with exit status 3; it said: broken"
+        let index = try DatasetIndex.read(from: work.file("out"))
+        #expect(index.utterances.map(\.id) == ["good-1"])
+        #expect(index.failures.map(\.error) == [message, message, message])
+        #expect(index.failures.count == 3)
+        #expect(run.stderr.contains("3 of 4 files failed:\n  \(message)\n  \(message)\n  \(message)\n"), "\(run.stderr)")
+    }
 }

@@ -67,6 +67,45 @@ import _VADTestSupport
         }
     }
 
+    /// MonoCuts of one recording, listed one after the other, decode it once:
+    /// a command source that counts its runs runs once for three cuts, and
+    /// each cut's tensors equal those of the same cut of a recording of its
+    /// own. When the audio cannot be read, each cut fails with a message
+    /// naming its own manifest line.
+    @Test func cutsOfOneRecordingDecodeItOnce() throws {
+        let work = TestSupport.TemporaryDirectory()
+        let audio = TestSupport.fixture("corpus/speech-16k.wav")
+        let cuts: [(id: String, start: Double, duration: Double)] = [("c1", 1.2, 0.8), ("c2", 0, 0.8), ("c3", 0.5, 1.0)]
+        func manifest(counter: String, recording: (String) -> String, source: String? = nil, type: String = "command") -> String {
+            cuts.map { cut in
+                let line = Self.recordingLine("speech-16k", source: source ?? "sh -c 'echo x >> \(counter); cat \(audio)'", type: type)
+                    .replacingOccurrences(of: #""id": "speech-16k""#, with: #""id": "\#(recording(cut.id))""#)
+                let supervision = Self.supervisionLine("\(cut.id)-s", recording: recording(cut.id), start: 0.1, end: 0.5, speaker: "s")
+                return #"{"id": "\#(cut.id)", "start": \#(cut.start), "duration": \#(cut.duration), "channel": 0, "supervisions": [\#(supervision)], "recording": \#(line), "type": "MonoCut"}"#
+            }.joined(separator: "\n") + "\n"
+        }
+        try TestSupport.write(manifest(counter: work.file("runs"), recording: { _ in "rec" }), to: work.file("together.jsonl"))
+        try TestSupport.write(manifest(counter: work.file("apart-runs"), recording: { "\($0)-rec" }), to: work.file("apart.jsonl"))
+        for name in ["together", "apart"] {
+            let run = try TestSupport.vadprep(["extract", work.file("\(name).jsonl"), "--allow-commands", "--out", work.file(name), "--quiet"])
+            #expect(run.status == 0, "\(name): \(run.stderr)")
+        }
+        #expect(try String(contentsOfFile: work.file("runs"), encoding: .utf8) == "x\n", "the command ran more than once")
+        #expect(try String(contentsOfFile: work.file("apart-runs"), encoding: .utf8) == "x\nx\nx\n")
+        let together = try Dataset(directory: work.file("together"))
+        #expect(together.index.utterances.map(\.frames) == [80, 80, 100])
+        try Self.expectSameTensors(together, try Dataset(directory: work.file("apart")), "one decode against three")
+
+        // A missing file: every cut fails, naming its own line.
+        let missing = work.file("missing.wav")
+        try TestSupport.write(manifest(counter: "", recording: { _ in "rec" }, source: missing, type: "file"), to: work.file("missing.jsonl"))
+        let run = try TestSupport.vadprep(["extract", work.file("missing.jsonl"), "--out", work.file("none"), "--quiet"])
+        #expect(run.status == 1)
+        for line in 1...3 {
+            #expect(run.stderr.contains("\n  \(work.file("missing.jsonl")):\(line): recording \"rec\": \(missing): cannot open: "), "line \(line): \(run.stderr)")
+        }
+    }
+
     /// A directory, a Kaldi data directory, a recordings + supervisions
     /// manifest and a cuts manifest of the same recordings and regions give
     /// identical features and labels, utterance by utterance; the index

@@ -108,23 +108,23 @@ public enum Extractor {
         let first = journal.entries.last?.nextItem ?? 0
         var failures = journal.entries.flatMap(\.failures)
         var failuresJournalled = failures.count
-        let queue = OrderedWork<Result<[ProcessedUtterance], InputError>>(range: first..<items.count, window: 2 * max(1, jobs))
+        // Cuts of one recording that follow each other are decoded once, as a group.
+        let groups = UtteranceProcessor.decodeGroups(items, range: first..<items.count, options: options)
+        let queue = OrderedWork<[Result<[ProcessedUtterance], InputError>]>(range: 0..<groups.count, window: 2 * max(1, jobs))
         // One processor per worker, made here so that a failure is thrown, not trapped in a thread.
-        let processors = try (0..<max(1, min(jobs, items.count - first))).map { _ in
+        let processors = try (0..<max(1, min(jobs, groups.count))).map { _ in
             HandedOver(try UtteranceProcessor(options: options, labels: labels, augment: augment, writeAudio: writeAudio))
         }
         let workers = Workers(count: processors.count) { worker in
             let processor = processors[worker].value
-            while let index = queue.claim() {
-                let result: Result<[ProcessedUtterance], InputError>
-                do {
-                    result = .success(try processor.processAll(items[index]))
-                } catch let error as InputError {
-                    result = .failure(error)
-                } catch {
-                    result = .failure(InputError(items[index].path, "\(error)"))
-                }
-                queue.deliver(index, result)
+            while let group = queue.claim() {
+                let range = groups[group]
+                let results = processor.processAll(group: Array(items[range]))
+                queue.deliver(group, zip(range, results).map { index, result in
+                    result.mapError { error in
+                        error as? InputError ?? InputError(items[index].path, "\(error)")
+                    }
+                })
             }
         }
         // However this returns or throws, no worker is left running: the
@@ -137,6 +137,8 @@ public enum Extractor {
         var seconds = writer.utterances.reduce(0) { $0 + $1.durationSeconds }
         let prefix = corpus.hasSuffix("/") ? corpus : corpus + "/"
         do {
+            var results: [Result<[ProcessedUtterance], InputError>] = []
+            var group = -1
             for index in first..<items.count {
                 if shouldStop() {
                     queue.cancel()
@@ -144,7 +146,11 @@ public enum Extractor {
                     throw PipelineError("interrupted after \(index) of \(items.count) files; \(writer.shards.count) finished shard\(writer.shards.count == 1 ? " is" : "s are") kept in \(output): run the same command with --resume to continue",
                                         failures: failures, status: 130)
                 }
-                switch queue.take(index) {
+                if group < 0 || index == groups[group].upperBound {
+                    group += 1
+                    results = queue.take(group)
+                }
+                switch results[index - groups[group].lowerBound] {
                 case .success(let made):
                     // Shards close between recordings only, so a recording's copies share its shard.
                     if writer.shardIsFull {

@@ -183,17 +183,22 @@ public final class UtteranceProcessor {
         return (features, waveform, frames)
     }
 
+    /// Samples `[first, last)` of the decoded recording that `item` keeps
+    /// (`last` is `Int.max` when it runs to the end).
+    private func span(of item: CorpusItem) -> (first: Int, last: Int) {
+        let grid = options.mfcc.frame.grid
+        let first = item.cut.map { grid.sampleBoundary(seconds: $0.start) } ?? 0
+        let last = item.cut?.end.map { grid.sampleBoundary(seconds: $0) } ?? Int.max
+        return (first, last)
+    }
+
     private func process(_ item: CorpusItem, augmenting: Bool) throws -> [ProcessedUtterance] {
         let energy = options.labels.energy
         let found = energy == nil ? try labels(of: item) : nil
-        let grid = options.mfcc.frame.grid
-        let maxOvershoot = (options.input ?? InputOptions()).maxOvershoot
-        let keepClean = !augmenting || options.augment?.keepClean != false
         // The whole signal is kept when something needs it after decoding.
         let keepSignal = augmenting || energy != nil || audioDirectory != nil
         // A cut keeps samples [first, last) of the decoded recording.
-        let first = item.cut.map { grid.sampleBoundary(seconds: $0.start) } ?? 0
-        let last = item.cut?.end.map { grid.sampleBoundary(seconds: $0) } ?? Int.max
+        let (first, last) = span(of: item)
         var position = 0
         // The decoded signal goes into the buffer the last utterance used (its
         // pages already mapped), which is handed back when this one is done.
@@ -217,7 +222,131 @@ public final class UtteranceProcessor {
         } else {
             clean = try compute(id: item.id) { accept in try decodeKept(accept) }
         }
-        let source = decodedSource!
+        guard let source = decodedSource else { throw InputError(item.path, "internal: decoding gave no source") }
+        return try signal.withUnsafeBufferPointer { kept in
+            try utterances(of: item, augmenting: augmenting, found: found, source: source, decoded: decoded,
+                           signal: kept, clean: clean)
+        }
+    }
+
+    /// Every utterance of each item of `group`, in order, decoding their
+    /// common recording once: the items are cuts of one recording (same
+    /// audio, channel and stated duration, see `decodeGroups`). Only the
+    /// samples from the earliest cut start to the latest cut end are kept.
+    /// Each item's result is what `processAll` would give for it alone: a
+    /// failure to decode fails every item, with the same error (an item whose
+    /// audio another manifest line names is decoded again on its own then,
+    /// so that its message names its line).
+    public func processAll(group: [CorpusItem]) -> [Result<[ProcessedUtterance], any Error>] {
+        guard group.count > 1, let head = group.first else {
+            return group.map { item in Result { try processAll(item) } }
+        }
+        let augmenting = augmenter != nil
+        let energy = options.labels.energy
+        let spans = group.map(span(of:))
+        let spanStart = max(0, spans.reduce(Int.max) { min($0, $1.first) })
+        let spanEnd = spans.reduce(0) { max($0, $1.last) }
+        var buffer: [Float] = []
+        swap(&buffer, &signalBuffer)
+        buffer.removeAll(keepingCapacity: true)
+        defer { swap(&buffer, &signalBuffer) }
+        var decodedOnce: Result<(AudioDecoder.Source, samples: Int), any Error>?
+        // Decoded when the first item whose labels were found needs it, as
+        // `process` decodes after looking up the labels.
+        func decodeGroup() throws -> (AudioDecoder.Source, samples: Int) {
+            if let decodedOnce { return try decodedOnce.get() }
+            var position = 0
+            let result = Result { () throws -> (AudioDecoder.Source, samples: Int) in
+                try decode(head) { block in
+                    let from = min(max(spanStart - position, 0), block.count), to = min(max(spanEnd - position, 0), block.count)
+                    position += block.count
+                    guard from < to else { return }
+                    buffer.append(contentsOf: block[from..<to])
+                }
+            }
+            decodedOnce = result
+            return try result.get()
+        }
+        return group.indices.map { k in
+            Result {
+                let item = group[k]
+                let found = energy == nil ? try labels(of: item) : nil
+                let source: AudioDecoder.Source, decoded: Int
+                do {
+                    (source, decoded) = try decodeGroup()
+                } catch where item.audio != head.audio || item.listedAt != head.listedAt {
+                    // The message names the manifest line of the audio, which is
+                    // this item's own (a Lhotse cut's inline recording): decode alone.
+                    return try process(item, augmenting: augmenting)
+                }
+                let (first, last) = spans[k]
+                return try buffer.withUnsafeBufferPointer { all in
+                    let from = min(max(first - spanStart, 0), all.count)
+                    let to = max(min(min(last, decoded) - spanStart, all.count), from)
+                    return try utterances(of: item, augmenting: augmenting, found: found, source: source, decoded: decoded,
+                                          signal: UnsafeBufferPointer(rebasing: all[from..<to]), clean: nil)
+                }
+            }
+        }
+    }
+
+    /// Consecutive runs of `items[range]` that `processAll(group:)` can take
+    /// together: cuts with an end, of the same audio (same channel, recording
+    /// and stated duration), whose samples from the earliest start to the
+    /// latest end number at most `maxSpanSeconds` worth. Anything else is a
+    /// group of its own.
+    public static func decodeGroups(_ items: [CorpusItem], range: Range<Int>, options: ExtractOptions,
+                                    maxSpanSeconds: Double = 3600) -> [Range<Int>] {
+        let grid = options.mfcc.frame.grid
+        let maxSpan = grid.sampleBoundary(seconds: maxSpanSeconds)
+        func bounds(_ item: CorpusItem) -> (Int, Int)? {
+            guard let cut = item.cut, let end = cut.end else { return nil }
+            return (max(0, grid.sampleBoundary(seconds: cut.start)), grid.sampleBoundary(seconds: end))
+        }
+        // The same audio, whichever manifest line names it (a Lhotse cut names
+        // its recording on its own line).
+        func sameAudio(_ a: AudioLocation, _ b: AudioLocation) -> Bool {
+            switch (a, b) {
+            case (.file(let x), .file(let y)): x == y
+            case (.command(let x, let xFile, _), .command(let y, let yFile, _)): x == y && xFile == yFile
+            default: false
+            }
+        }
+        func shareDecode(_ a: CorpusItem, _ b: CorpusItem) -> Bool {
+            sameAudio(a.audio, b.audio) && a.channel == b.channel && a.recording == b.recording
+                && a.statedSeconds == b.statedSeconds && a.path == b.path
+        }
+        var groups: [Range<Int>] = []
+        var start = range.lowerBound
+        var low = 0, high = 0
+        for index in range {
+            let item = items[index]
+            if index > start, let (first, last) = bounds(item), bounds(items[start]) != nil, shareDecode(items[start], item),
+               max(high, last) - min(low, first) <= maxSpan {
+                low = min(low, first)
+                high = max(high, last)
+                continue
+            }
+            if index > start { groups.append(start..<index) }
+            start = index
+            (low, high) = bounds(item) ?? (0, 0)
+        }
+        if start < range.upperBound { groups.append(start..<range.upperBound) }
+        return groups
+    }
+
+    /// The utterances of `item` from its decoded recording (`decoded` samples
+    /// long) of which `signal` holds the kept samples when they were kept;
+    /// `clean`: the clean features, when already computed while decoding.
+    private func utterances(of item: CorpusItem, augmenting: Bool, found: (RecordingLabels, source: String)?,
+                            source: AudioDecoder.Source, decoded: Int, signal: UnsafeBufferPointer<Float>,
+                            clean computed: (features: [Float], waveform: [Float]?, frames: Int)?) throws -> [ProcessedUtterance] {
+        let energy = options.labels.energy
+        let grid = options.mfcc.frame.grid
+        let maxOvershoot = (options.input ?? InputOptions()).maxOvershoot
+        let keepClean = !augmenting || options.augment?.keepClean != false
+        let (first, last) = span(of: item)
+        var clean = computed
         var samples = decoded
         var regionsCut = 0
         if let cut = item.cut {
@@ -238,8 +367,8 @@ public final class UtteranceProcessor {
            abs(grid.sampleBoundary(seconds: stated.seconds) - decoded) > grid.shift {
             warnings.append("\(stated.file):\(stated.line): recording \"\(item.recording)\" lasts \(format(grid.seconds(samples: decoded))) s, not the \(format(stated.seconds)) s stated")
         }
-        if keepSignal && keepClean {
-            clean = signal.withUnsafeBufferPointer { all in compute(id: item.id) { accept in accept(all) } }
+        if clean == nil && keepClean {
+            clean = compute(id: item.id) { accept in accept(signal) }
         }
         let frames = clean?.frames ?? grid.frameCount(samples: samples)
         guard frames > 0 else {
@@ -251,7 +380,7 @@ public final class UtteranceProcessor {
         }
         let frameLabels: [UInt8]
         if let energy {
-            frameLabels = EnergyLabeler.labels(levels: EnergyLabeler.levels(signal, grid: grid, frames: frames), options: energy,
+            frameLabels = EnergyLabeler.labels(levels: EnergyLabeler.levels(Array(signal), grid: grid, frames: frames), options: energy,
                                                frameShiftSeconds: grid.seconds(samples: grid.shift))
         } else if let (recordingLabels, labelPath) = found {
             frameLabels = try FrameLabeler.labels(recordingLabels, grid: grid, frameCount: frames, samples: samples,
@@ -261,6 +390,7 @@ public final class UtteranceProcessor {
             frameLabels = [UInt8](repeating: FrameLabel.unknown, count: frames)
         }
         let labelSource = energy != nil ? "energy" : found?.source
+        let keepSignal = augmenting || energy != nil || audioDirectory != nil
         let speech = keepSignal ? Augmenter.speechRanges(frameLabels, grid: grid, samples: samples) : []
 
         func finish(_ id: String, _ computed: (features: [Float], waveform: [Float]?, frames: Int),
@@ -287,20 +417,18 @@ public final class UtteranceProcessor {
         if let clean, keepClean {
             out.append(try finish(item.id, clean, nil))
             if let audioDirectory {
-                try AudioWriter.write(id: item.id, samples: signal, sampleRate: options.audio.sampleRate, speech: speech, to: audioDirectory)
+                try AudioWriter.write(id: item.id, samples: Array(signal), sampleRate: options.audio.sampleRate, speech: speech, to: audioDirectory)
             }
         }
         if augmenting, let augmenter, let copies = options.augment?.copies {
             for copy in 1...copies {
                 let id = "\(item.id)~aug\(copy)"
                 // The mix lives in the augmenter's buffers until the next copy.
-                let (computed, record) = try signal.withUnsafeBufferPointer { clean in
-                    try augmenter.copy(copy, of: item.id, clean: clean, speech: speech) { mix, record in
-                        if let audioDirectory {
-                            try AudioWriter.write(id: id, samples: Array(mix), sampleRate: options.audio.sampleRate, speech: speech, to: audioDirectory)
-                        }
-                        return (compute(id: id) { accept in accept(mix) }, record)
+                let (computed, record) = try augmenter.copy(copy, of: item.id, clean: signal, speech: speech) { mix, record in
+                    if let audioDirectory {
+                        try AudioWriter.write(id: id, samples: Array(mix), sampleRate: options.audio.sampleRate, speech: speech, to: audioDirectory)
                     }
+                    return (compute(id: id) { accept in accept(mix) }, record)
                 }
                 out.append(try finish(id, computed, record))
             }
