@@ -121,3 +121,74 @@ import _VADTestSupport
         #expect(result.status == 0, "\(result.stderr)")
     }
 }
+
+extension HostileInputTests {
+    /// `--write-audio` naming the corpus (or a directory holding it) or the
+    /// output dataset is refused before anything is written. Before, `--write-audio
+    /// CORPUS` replaced the corpus's own recordings and label files with the
+    /// processed audio and exited 0.
+    @Test func writeAudioNeverOverwritesTheCorpusOrTheDataset() throws {
+        let work = TestSupport.TemporaryDirectory()
+        let corpus = work.file("corpus")
+        try FileManager.default.createDirectory(atPath: corpus, withIntermediateDirectories: true)
+        for name in ["speech-16k.wav", "speech-16k.txt"] {
+            try FileManager.default.copyItem(atPath: TestSupport.fixture("corpus/\(name)"), toPath: "\(corpus)/\(name)")
+        }
+        let before = try Data(contentsOf: URL(fileURLWithPath: "\(corpus)/speech-16k.txt"))
+        for directory in [corpus, work.path, "\(corpus)/sub/.."] {
+            let run = try TestSupport.vadprep(["extract", corpus, "--out", work.file("out"), "--write-audio", directory, "--quiet"])
+            #expect(run.status == 1 && !run.signalled)
+            #expect(run.stderr == "vadprep extract: \(directory): the --write-audio directory holds \(corpus)/speech-16k.wav, one of the recordings read, whose audio and label files its own could overwrite; choose a directory outside the corpus\n")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: "\(corpus)/speech-16k.txt")) == before)
+        #expect(!FileManager.default.fileExists(atPath: work.file("out")))
+        for directory in [work.file("out"), work.file("out/audio")] {
+            let run = try TestSupport.vadprep(["extract", corpus, "--out", work.file("out"), "--write-audio", directory, "--quiet"])
+            #expect(run.status == 1 && !run.signalled)
+            #expect(run.stderr == "vadprep extract: \(directory): the --write-audio directory lies inside the output dataset \(work.file("out")), which holds only the dataset's files; choose another directory\n")
+        }
+        let run = try TestSupport.vadprep(["extract", corpus, "--out", work.file("out"), "--write-audio", work.file("audio"), "--quiet"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: work.file("audio")).sorted() == ["speech-16k.txt", "speech-16k.wav"])
+    }
+
+    /// A 32-bit float WAV holding NaN or an infinity is an error naming the
+    /// file and the sample in extract (nothing written), predict and predict
+    /// --stream; no NaN feature reaches a dataset.
+    @Test func nonFiniteFloatSamplesAreErrorsNamingTheSample() throws {
+        let work = TestSupport.TemporaryDirectory()
+        let (run, _) = try Self.trainedRun(in: work)
+        for (value, word, sample) in [(Float.nan, "NaN", 12345), (Float.infinity, "infinite", 777)] {
+            let corpus = work.file("corpus-\(word)")
+            let wav = "\(corpus)/a.wav"
+            var samples = (0..<32000).map { Float(sin(Double($0) * 0.05)) * 0.1 }
+            samples[sample] = value
+            try FileManager.default.createDirectory(atPath: corpus, withIntermediateDirectories: true)
+            try Data(Self.floatWAV(samples)).write(to: URL(fileURLWithPath: wav))
+            try TestSupport.write("0.2\t1.5\tspeech\n", to: "\(corpus)/a.txt")
+            var result = try TestSupport.vadprep(["extract", corpus, "--out", work.file("out-\(word)"), "--quiet"])
+            #expect(result.status == 1 && !result.signalled)
+            #expect(result.stderr.contains("  \(wav): sample \(sample) is \(word)\n"))
+            #expect(!FileManager.default.fileExists(atPath: work.file("out-\(word)/index.json")))
+            result = try TestSupport.vadprep(["predict", run, wav, "--out", work.file("p-\(word)")])
+            #expect(result.status == 1 && !result.signalled)
+            #expect(Self.firstLine(result) == "vadprep predict: \(wav): sample \(sample) is \(word)")
+            #expect(!FileManager.default.fileExists(atPath: work.file("p-\(word)/a.npy")))
+            result = try TestSupport.vadprep(["predict", run, wav, "--stream"])
+            #expect(result.status == 1 && !result.signalled)
+            #expect(Self.firstLine(result) == "vadprep predict: \(wav): sample \(sample) is \(word)")
+        }
+    }
+
+    /// The bytes of a mono 16 kHz IEEE-float WAV file.
+    static func floatWAV(_ samples: [Float]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
+        func u16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
+        bytes += Array("RIFF".utf8); u32(UInt32(36 + 4 * samples.count)); bytes += Array("WAVE".utf8)
+        bytes += Array("fmt ".utf8); u32(16); u16(3); u16(1); u32(16000); u32(64000); u16(4); u16(32)
+        bytes += Array("data".utf8); u32(UInt32(4 * samples.count))
+        for x in samples { u32(x.bitPattern) }
+        return bytes
+    }
+}
