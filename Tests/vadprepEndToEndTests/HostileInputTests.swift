@@ -192,3 +192,28 @@ extension HostileInputTests {
         return bytes
     }
 }
+
+extension HostileInputTests {
+    /// `export --kaldi` into the dataset, a directory inside it (also through a
+    /// symbolic link) is refused and the dataset left as it was. Before, a
+    /// directory inside it was written (exit 0), after which `extract --force`
+    /// refused to replace the dataset ("holds files that are not part of a
+    /// vadprep dataset").
+    @Test func exportNeverWritesInsideTheDataset() throws {
+        let work = TestSupport.TemporaryDirectory()
+        let dataset = work.file("features")
+        var run = try TestSupport.vadprep(["extract", TestSupport.fixture("corpus"), "--out", dataset, "--quiet"])
+        #expect(run.status == 0, "\(run.stderr)")
+        try FileManager.default.createSymbolicLink(atPath: work.file("link"), withDestinationPath: dataset)
+        for output in [dataset, "\(dataset)/kaldi", "\(dataset)/./", work.file("link/kaldi")] {
+            for force in [false, true] {
+                run = try TestSupport.vadprep(["export", dataset, "--kaldi", output] + (force ? ["--force"] : []))
+                #expect(run.status == 1 && !run.signalled)
+                #expect(run.stderr == "vadprep export: \(output): lies inside the dataset \(dataset), which holds only the dataset's files; export to a directory outside it\n")
+            }
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dataset).sorted() == ["index.json", "shard-00000.safetensors"])
+        run = try TestSupport.vadprep(["export", dataset, "--kaldi", work.file("kaldi"), "--quiet"])
+        #expect(run.status == 0, "\(run.stderr)")
+    }
+}
