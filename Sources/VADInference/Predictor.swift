@@ -36,7 +36,29 @@ public final class Predictor {
         options.labels = LabelOptions()
         options.labels.allowUnlabelled = true
         if !model.description.config.usesRawFrames { options.rawFrames = nil }
+        options.augment = nil  // predict never augments
+        try Self.check(options, model.description, path: modelPath)
         processor = try UtteranceProcessor(options: options, labels: .none)
+        if let layout = processor.rawLayout, layout.length != model.description.config.inputs {
+            throw PipelineError("\(modelPath): the model reads raw frames of \(model.description.config.inputs) samples, but its extract options give \(layout.length)")
+        }
+    }
+
+    /// Refuses extract options in a model file that extract itself would
+    /// refuse (a sample rate of 2^40 Hz, a negative delta window …) and a
+    /// description that disagrees with them: such a file was edited, and
+    /// would otherwise trap or allocate without bound.
+    static func check(_ options: ExtractOptions, _ description: ModelDescription, path: String) throws(PipelineError) {
+        if let problem = options.problems().first {
+            throw PipelineError("\(path): the model's extract options are impossible: \(problem)")
+        }
+        let shift = options.mfcc.frame.frameShiftMs / 1000
+        guard abs(description.frameShiftSeconds - shift) <= 1e-9 * shift else {
+            throw PipelineError("\(path): frame_shift_seconds \(description.frameShiftSeconds) disagrees with the model's extract options (\(OptionCheck.format(options.mfcc.frame.frameShiftMs)) ms)")
+        }
+        if !description.config.usesRawFrames, description.config.inputs > options.featureDimension {
+            throw PipelineError("\(path): the model reads \(description.config.inputs) features, more than its extract options give (\(options.featureDimension))")
+        }
     }
 
     /// The extract options the model was trained on, as predict applies them
@@ -108,8 +130,17 @@ public final class Predictor {
         // model steps frame by frame, as `SpeechStream` does, so that
         // streaming gives the same probabilities.
         if window.map({ $0 >= utterance.frames }) ?? true, let stepper = try? FrameStepper(model.network) {
-            return (0..<utterance.frames).map { stepper.probability(of: x.row($0)) }
+            return try finite((0..<utterance.frames).map { stepper.probability(of: x.row($0)) }, path: path)
         }
-        return model.network.speechProbabilities(of: x, window: window)
+        return try finite(model.network.speechProbabilities(of: x, window: window), path: path)
+    }
+
+    /// `probabilities`, unless one is NaN (weights so large that the network
+    /// overflows): an error then, not a file of NaN.
+    private func finite(_ probabilities: [Float], path: String) throws(PipelineError) -> [Float] {
+        if let frame = probabilities.firstIndex(where: { !$0.isFinite }) {
+            throw PipelineError("\(path): the model gives \(probabilities[frame]) as the speech probability of frame \(frame); its weights overflow on this recording")
+        }
+        return probabilities
     }
 }

@@ -80,6 +80,7 @@ public enum ModelFile {
         if let problem = description.config.problems().first { throw ShardError(path, "describes an impossible model: \(problem)") }
         let network = Network<Float>(description.config, seed: 0)
         for parameter in network.parameters { try load(parameter.name, into: parameter.value, shape: parameter.shape, from: reader) }
+        if let problem = problem(description, network) { throw ShardError(path, "is not a usable model: \(problem)") }
         var epoch: Int?, step: Int?
         if let checkpoint = reader.header.metadata["checkpoint"],
            let value = try? JSONDecoder().decode(JSONValue.self, from: Data(checkpoint.utf8)),

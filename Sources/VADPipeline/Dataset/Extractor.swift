@@ -83,6 +83,7 @@ public enum Extractor {
         _ = try UtteranceProcessor(options: options, labels: labels)  // fail fast on impossible feature options
         let augment = try options.augment.map { augment throws(PipelineError) in try AugmentLibraries(options: augment, audio: options.audio) }
         if let writeAudio {
+            if let problem = AudioWriter.problem(directory: writeAudio, output: output, recordings: items.map(\.path)) { throw PipelineError(problem) }
             do { try FileManager.default.createDirectory(atPath: writeAudio, withIntermediateDirectories: true) } catch {
                 throw PipelineError("\(writeAudio): cannot make the --write-audio directory: \((error as NSError).localizedDescription)")
             }
