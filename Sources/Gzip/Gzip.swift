@@ -14,8 +14,9 @@ public struct GzipError: Error, CustomStringConvertible, Equatable {
 
 /// Whole-buffer gzip decompression with zlib. The only file that calls zlib.
 public enum Gzip {
-    /// The default largest inflated size: a quarter of physical memory.
-    public static let defaultLimit = Int(clamping: ProcessInfo.processInfo.physicalMemory / 4)
+    /// The default largest inflated size: 2 GiB (a manifest of millions of
+    /// lines), or a quarter of physical memory where that is less.
+    public static let defaultLimit = Int(clamping: min(ProcessInfo.processInfo.physicalMemory / 4, 2 << 30))
 
     /// Whether `bytes` start with gzip's magic number (1f 8b).
     public static func isGzip(_ bytes: UnsafeRawBufferPointer) -> Bool {
@@ -28,8 +29,7 @@ public enum Gzip {
     /// its trailer is "truncated"; bad data, a wrong CRC or length, and bytes
     /// after the last member that are not another member are "corrupt".
     /// Data that inflates to more than `limit` bytes is refused rather than
-    /// held: a few megabytes of gzip can claim a thousand times as much, so the
-    /// default is a quarter of this machine's memory.
+    /// held: a few megabytes of gzip can claim a thousand times as much.
     /// The C functions are `inflateInit2_`, `inflate`, `inflateReset` and `inflateEnd`.
     public static func inflate(_ bytes: UnsafeRawBufferPointer, path: String, limit: Int = defaultLimit) throws(GzipError) -> [UInt8] {
         guard isGzip(bytes), let base = bytes.baseAddress else { throw GzipError(path, "not gzip data (no 1f 8b header)") }

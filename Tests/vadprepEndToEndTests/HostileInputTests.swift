@@ -216,4 +216,20 @@ extension HostileInputTests {
         run = try TestSupport.vadprep(["export", dataset, "--kaldi", work.file("kaldi"), "--quiet"])
         #expect(run.status == 0, "\(run.stderr)")
     }
+
+    /// A run in which every recording fails writes nothing: not even the
+    /// `--out` directory it made (one the user made is left as it was).
+    @Test func aRunThatWritesNothingLeavesNoOutputDirectory() throws {
+        let work = TestSupport.TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: work.file("corpus"), withIntermediateDirectories: true)
+        try "not audio\n".write(toFile: work.file("corpus/a.wav"), atomically: true, encoding: .utf8)
+        let run = try TestSupport.vadprep(["extract", work.file("corpus"), "--out", work.file("out"), "--quiet"])
+        #expect(run.status == 1)
+        #expect(run.stderr.hasSuffix("vadprep extract: no recording could be processed; nothing was written\n"), "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: work.file("out")))
+        try FileManager.default.createDirectory(atPath: work.file("mine"), withIntermediateDirectories: true)
+        let again = try TestSupport.vadprep(["extract", work.file("corpus"), "--out", work.file("mine"), "--quiet"])
+        #expect(again.status == 1)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: work.file("mine")).isEmpty)
+    }
 }

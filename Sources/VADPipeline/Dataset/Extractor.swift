@@ -90,13 +90,14 @@ public enum Extractor {
         }
         let header = ExtractJournalHeader(options: try options.jsonValue(), corpus: items, part: part)
         var journal: ExtractJournal
+        var createdOutput = false
         switch resume ? try resumable(output, header: header, part: partInfo) : nil {
         case .finished(let index)?:
             return ExtractReport(index: index, files: items.count)
         case .unfinished(let found)?:
             journal = found
         case nil:
-            try OutputDirectory.prepare(output, force: force, resumable: true)
+            createdOutput = try OutputDirectory.prepare(output, force: force, resumable: true)
             journal = ExtractJournal(header: header)
         }
         try journal.write(to: output)
@@ -178,6 +179,7 @@ public enum Extractor {
             guard !writer.utterances.isEmpty else {
                 writer.abandon()
                 FileSystem.remove("\(output)/\(ExtractJournal.fileName)")
+                if createdOutput { rmdir(output) }  // this run made it; it holds nothing now
                 throw PipelineError("no recording could be processed; nothing was written", failures: failures)
             }
             let index = try writer.finish(failures: failures)

@@ -6,8 +6,11 @@ enum OutputDirectory {
     /// Makes `output` ready: created if missing; an empty directory is fine; a
     /// non-empty one is replaced only with `force` and only if it holds nothing
     /// but a vadprep dataset (or, for a split, `train/` and `valid/` datasets):
-    /// never an unrelated directory.
-    static func prepare(_ output: String, force: Bool, ownedSubdirectories: Set<String> = [], resumable: Bool = false) throws {
+    /// never an unrelated directory. Returns whether `output` did not exist
+    /// before, so that a stage that ends up writing nothing can remove it.
+    @discardableResult
+    static func prepare(_ output: String, force: Bool, ownedSubdirectories: Set<String> = [], resumable: Bool = false) throws -> Bool {
+        let existed = FileSystem.exists(output)
         if FileSystem.exists(output) && !FileSystem.isDirectory(output) {
             throw PipelineError("\(output): exists and is not a directory")
         }
@@ -30,6 +33,7 @@ enum OutputDirectory {
         guard access(output, W_OK) == 0 else {
             throw PipelineError("\(output): cannot write to the output directory: \(String(cString: strerror(errno)))")
         }
+        return !existed
     }
 
     private static func isEmpty(_ directory: String) -> Bool {
