@@ -29,29 +29,13 @@ enum AudioWriter {
     /// dataset), or it is, or holds, one of the recordings read (`ID.wav` and
     /// `ID.txt` would overwrite the corpus's own audio and label files).
     static func problem(directory: String, output: String, recordings: [String]) -> String? {
-        let target = canonical(directory)
-        func contains(_ parent: String, _ child: String) -> Bool {
-            child == parent || child.hasPrefix(parent == "/" ? "/" : parent + "/")
-        }
-        if contains(canonical(output), target) {
+        if FileSystem.lies(directory, inside: output) {
             return "\(directory): the --write-audio directory lies inside the output dataset \(output), which holds only the dataset's files; choose another directory"
         }
-        if let inside = recordings.first(where: { contains(target, canonical($0)) }) {
+        if let inside = recordings.first(where: { FileSystem.lies($0, inside: directory) }) {
             return "\(directory): the --write-audio directory holds \(inside), one of the recordings read, whose audio and label files its own could overwrite; choose a directory outside the corpus"
         }
         return nil
-    }
-
-    /// `path` absolute, with `.`, `..` and symbolic links resolved as far as it exists.
-    private static func canonical(_ path: String) -> String {
-        var head = URL(fileURLWithPath: path).standardizedFileURL.path
-        var tail: [String] = []
-        while head != "/", !FileManager.default.fileExists(atPath: head) {
-            tail.insert((head as NSString).lastPathComponent, at: 0)
-            head = (head as NSString).deletingLastPathComponent
-        }
-        let resolved = realpath(head, nil).map { pointer in defer { free(pointer) }; return String(cString: pointer) } ?? head
-        return tail.reduce(resolved) { ($0 as NSString).appendingPathComponent($1) }
     }
 
     /// The bytes of a mono IEEE-float WAV file.

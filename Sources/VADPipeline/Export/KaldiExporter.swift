@@ -55,8 +55,7 @@ public enum KaldiExporter {
         guard output.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7F }), output.first != " ", output.last != " " else {
             throw PipelineError("\(output): a path with control characters or leading or trailing spaces cannot be named in an scp file")
         }
-        let (datasetPath, outputPath) = (canonical(datasetDirectory), canonical(output))
-        if outputPath == datasetPath || outputPath.hasPrefix(datasetPath == "/" ? "/" : datasetPath + "/") {
+        if FileSystem.lies(output, inside: datasetDirectory) {
             throw PipelineError("\(output): lies inside the dataset \(datasetDirectory), which holds only the dataset's files; export to a directory outside it")
         }
         let entries = try self.entries(index, directory: datasetDirectory)
@@ -122,18 +121,6 @@ public enum KaldiExporter {
             throw PipelineError("\(directory): rows \(previous.row) and \(next.row) would both be Kaldi utterance \"\(next.key)\"")
         }
         return entries
-    }
-
-    /// `path` absolute, with `.`, `..` and symbolic links resolved as far as it exists.
-    static func canonical(_ path: String) -> String {
-        var head = URL(fileURLWithPath: path).standardizedFileURL.path
-        var tail: [String] = []
-        while head != "/", !FileManager.default.fileExists(atPath: head) {
-            tail.insert((head as NSString).lastPathComponent, at: 0)
-            head = (head as NSString).deletingLastPathComponent
-        }
-        let resolved = realpath(head, nil).map { pointer in defer { free(pointer) }; return String(cString: pointer) } ?? head
-        return tail.reduce(resolved) { ($0 as NSString).appendingPathComponent($1) }
     }
 
     /// `value` with at least 7 digits, zero-padded.
