@@ -50,6 +50,42 @@ generate_corpus() {
     echo "$stamp" > "$dir/.stamp"
 }
 
+# Generates clean speech with exact labels (make_corpus.py speech) into DIR
+# with ARGS, unless DIR holds what the same generator made with the same
+# arguments.
+generate_speech() { generate_with_python speech "$@"; }
+
+# Generates a library of noise recordings (make_corpus.py noise) into DIR
+# with ARGS, likewise kept when already made.
+generate_noise() { generate_with_python noise "$@"; }
+
+generate_with_python() {
+    local what="$1" dir="$2" stamp
+    shift 2
+    stamp="$(cat "$ROOT"/Pipelines/corpus/*.py | sha256sum | cut -c1-16) $what $*"
+    [ "$(cat "$dir/.stamp" 2>/dev/null)" = "$stamp" ] && return 0
+    say "generating $dir (make_corpus.py $what $*)"
+    rm -rf "$dir"
+    corpus_python
+    "$CORPUS_PYTHON" "$ROOT/Pipelines/corpus/make_corpus.py" "$what" "$dir" "$@"
+    echo "$stamp" > "$dir/.stamp"
+}
+
+# Sets CORPUS_PYTHON to an interpreter with the generator's requirements:
+# VADPREP_PYTHON when set, else a virtualenv made once.
+corpus_python() {
+    [ -n "${CORPUS_PYTHON:-}" ] && return 0
+    if [ -n "${VADPREP_PYTHON:-}" ]; then
+        CORPUS_PYTHON="$VADPREP_PYTHON"
+    else
+        local saved="${PYTHON:-}"
+        python_venv "$ROOT/Pipelines/corpus/requirements.txt" "$ROOT/.build-corpusvenv"
+        CORPUS_PYTHON="$PYTHON"
+        PYTHON="$saved"
+    fi
+    export CORPUS_PYTHON
+}
+
 # Creates (once) a virtualenv (VENV, default $ROOT/.build-venv) with
 # REQUIREMENTS installed, and sets PYTHON to its interpreter.
 python_venv() {
