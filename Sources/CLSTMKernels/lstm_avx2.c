@@ -9,6 +9,7 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
+#include <immintrin.h>
 
 int clstm_has_avx2_fma(void) {
     unsigned a, b, c, d;
@@ -94,9 +95,53 @@ KERNEL void clstm_backward_row_avx2(const float *restrict a, const float *restri
     for (long k = 0; k < 4 * hidden; k++) bias_gradient[k] += d[k];
 }
 
+// Four rows at a time, eight columns per fused multiply-add, the lanes summed
+// at the end of each row; the last columns (fewer than eight) one by one.
+KERNEL void clstm_matvec_avx2(const float *restrict w, long stride, const float *restrict x, float *restrict y,
+                              long rows, long columns, int accumulate) {
+    long wide = columns & ~7L, r = 0;
+    for (; r + 4 <= rows; r += 4) {
+        const float *w0 = w + r * stride, *w1 = w0 + stride, *w2 = w1 + stride, *w3 = w2 + stride;
+        __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
+        for (long k = 0; k < wide; k += 8) {
+            __m256 v = _mm256_loadu_ps(x + k);
+            s0 = _mm256_fmadd_ps(_mm256_loadu_ps(w0 + k), v, s0);
+            s1 = _mm256_fmadd_ps(_mm256_loadu_ps(w1 + k), v, s1);
+            s2 = _mm256_fmadd_ps(_mm256_loadu_ps(w2 + k), v, s2);
+            s3 = _mm256_fmadd_ps(_mm256_loadu_ps(w3 + k), v, s3);
+        }
+        // Horizontal sums of the four accumulators at once: [Σs0 Σs1 Σs2 Σs3].
+        __m256 a = _mm256_hadd_ps(s0, s1), b = _mm256_hadd_ps(s2, s3);
+        __m256 ab = _mm256_hadd_ps(a, b);
+        __m128 sums = _mm_add_ps(_mm256_castps256_ps128(ab), _mm256_extractf128_ps(ab, 1));
+        float out[4];
+        _mm_storeu_ps(out, sums);
+        for (long k = wide; k < columns; k++) {
+            out[0] += w0[k] * x[k]; out[1] += w1[k] * x[k]; out[2] += w2[k] * x[k]; out[3] += w3[k] * x[k];
+        }
+        for (int i = 0; i < 4; i++) y[r + i] = accumulate ? y[r + i] + out[i] : out[i];
+    }
+    for (; r < rows; r++) {
+        const float *row = w + r * stride;
+        __m256 s = _mm256_setzero_ps();
+        for (long k = 0; k < wide; k += 8) s = _mm256_fmadd_ps(_mm256_loadu_ps(row + k), _mm256_loadu_ps(x + k), s);
+        __m128 half = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
+        half = _mm_hadd_ps(half, half);
+        half = _mm_hadd_ps(half, half);
+        float out = _mm_cvtss_f32(half);
+        for (long k = wide; k < columns; k++) out += row[k] * x[k];
+        y[r] = accumulate ? y[r] + out : out;
+    }
+}
+
 #else
 
 int clstm_has_avx2_fma(void) { return 0; }
+
+void clstm_matvec_avx2(const float *w, long stride, const float *x, float *y,
+                       long rows, long columns, int accumulate) {
+    (void)w; (void)stride; (void)x; (void)y; (void)rows; (void)columns; (void)accumulate;
+}
 
 void clstm_forward_row_avx2(float *gates, const float *bias, const float *c_prev,
                             float *c, float *tanh_c, float *h, long hidden) {

@@ -62,4 +62,25 @@ import Testing
         // The forget gate's gradient is zero exactly when there is no previous cell.
         #expect(gradients[0][1][H..<(2 * H)].allSatisfy { $0 == 0 } == firstStep)
     }
+
+    /// The step's matrix-vector kernel against a double-precision sum, for row
+    /// counts around its four-row blocks and column counts around its eight
+    /// lanes, with a row stride wider than the rows; accumulating adds to y.
+    @Test(arguments: [(1, 1), (3, 7), (4, 8), (7, 9), (148, 37), (256, 64)])
+    func matrixVectorProduct(rows: Int, columns: Int) {
+        var random = Random(seed: UInt64(rows * 1000 + columns))
+        let stride = columns + 3
+        let w = Self.values(rows * stride, scale: 1, &random), x = Self.values(columns, scale: 1, &random)
+        let start = Self.values(rows, scale: 1, &random)
+        let exact = (0..<rows).map { r in (0..<columns).reduce(0.0) { $0 + Double(w[r * stride + $1]) * Double(x[$1]) } }
+        for accumulate in [false, true] {
+            var vector = start, portable = start
+            LSTMCell.matrixVector(w, stride: stride, x, into: &vector, rows: rows, columns: columns, accumulate: accumulate)
+            LSTMCell.portableMatrixVector(w, stride: stride, x, into: &portable, rows: rows, columns: columns,
+                                          accumulate: accumulate)
+            let expected = (0..<rows).map { Float(exact[$0] + (accumulate ? Double(start[$0]) : 0)) }
+            Self.expectClose(vector, expected, "kernel, accumulate \(accumulate)")
+            Self.expectClose(portable, expected, "portable loop, accumulate \(accumulate)")
+        }
+    }
 }

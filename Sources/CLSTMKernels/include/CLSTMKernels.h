@@ -1,5 +1,5 @@
-// The element-wise steps of an LSTM cell in float32, compiled for AVX2 and
-// FMA.
+// The element-wise steps of an LSTM cell in float32, and the matrix-vector
+// product of one step, compiled for AVX2 and FMA.
 //
 // Swift compiles for the x86-64 baseline (SSE2), where its loops run four
 // lanes without fused multiply-add; these run eight with it. VADTrain.LSTM
@@ -29,5 +29,12 @@ void clstm_forward_row_avx2(float *gates, const float *bias, const float *c_prev
 void clstm_backward_row_avx2(const float *a, const float *tanh_c, const float *c_prev,
                              const float *up, const float *dh, float *dc, float m,
                              float *d, float *bias_gradient, long hidden);
+
+/// y = W x (`accumulate` 0) or y += W x (1) for a row-major W of `rows` x
+/// `columns` with row stride `stride`: the matrix-vector products of a network
+/// stepped one frame at a time, where a BLAS call costs more in dispatch and
+/// packing than the few thousand multiply-adds it does.
+void clstm_matvec_avx2(const float *w, long stride, const float *x, float *y,
+                       long rows, long columns, int accumulate);
 
 #endif

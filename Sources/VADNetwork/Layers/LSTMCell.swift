@@ -46,6 +46,30 @@ enum LSTMCell {
         }
     }
 
+    /// `y = W x` (or `y += W x` when `accumulate`) for a row-major `W` of
+    /// `rows` x `columns`, row stride `stride`: the products of one frame when
+    /// a causal network is stepped (BLAS would spend more on dispatch and
+    /// packing than on the few thousand multiply-adds).
+    @inline(__always)
+    static func matrixVector(_ w: UnsafePointer<Float>, stride: Int, _ x: UnsafePointer<Float>,
+                             into y: UnsafeMutablePointer<Float>, rows: Int, columns: Int, accumulate: Bool) {
+        if vectorKernels {
+            clstm_matvec_avx2(w, stride, x, y, rows, columns, accumulate ? 1 : 0)
+        } else {
+            portableMatrixVector(w, stride: stride, x, into: y, rows: rows, columns: columns, accumulate: accumulate)
+        }
+    }
+
+    static func portableMatrixVector(_ w: UnsafePointer<Float>, stride: Int, _ x: UnsafePointer<Float>,
+                                     into y: UnsafeMutablePointer<Float>, rows: Int, columns: Int, accumulate: Bool) {
+        for r in 0..<rows {
+            let row = w + r * stride
+            var sum: Float = 0
+            for k in 0..<columns { sum += row[k] * x[k] }
+            y[r] = accumulate ? y[r] + sum : sum
+        }
+    }
+
     static func portableForwardRow<S: TrainScalar>(
         gates row: UnsafeMutablePointer<S>, bias: UnsafePointer<S>, cPrevious: UnsafePointer<S>?,
         c: UnsafeMutablePointer<S>, tanhC: UnsafeMutablePointer<S>, h: UnsafeMutablePointer<S>, hidden H: Int

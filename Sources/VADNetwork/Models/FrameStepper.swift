@@ -2,9 +2,9 @@
 /// state from one frame to the next: speech probabilities for a stream.
 ///
 /// Every frame goes through the same computation whichever way the frames
-/// arrive (one matrix product of one row per layer and step), so a recording
-/// stepped through in one go and the same recording streamed in pieces give
-/// bit-identical probabilities. They are not bit-identical to `forward` over
+/// arrive (matrix-vector products of `LSTMCell.matrixVector`, one per
+/// layer and step), so a recording stepped through in one go and the same
+/// recording streamed in pieces give bit-identical probabilities. They are not bit-identical to `forward` over
 /// the whole sequence, whose input projection is one product over all frames
 /// (BLAS may sum in another order for another row count); `predict --window 0`
 /// therefore steps too.
@@ -61,6 +61,8 @@ public final class FrameStepper {
             switch stage {
             case .recurrent(let lstm, let state):
                 x = lstm.step(x, state: state)
+            case .frameWise(let layer as Linear<Float>):
+                x = layer.step(x)
             case .frameWise(let layer):
                 x = layer.forward(x, mask: nil)
             }
@@ -85,6 +87,18 @@ final class LSTMStepState {
     }
 }
 
+extension Linear where S == Float {
+    /// `forward` for one frame: `W x + b` as one matrix-vector product.
+    func step(_ x: Sequences<Float>) -> Sequences<Float> {
+        precondition(x.rows == 1 && x.width == inputWidth)
+        let y = Sequences<Float>(steps: 1, batch: 1, width: outputWidth)
+        LSTMCell.matrixVector(weight.value.pointer, stride: inputWidth, x.data.pointer, into: y.data.pointer,
+                              rows: outputWidth, columns: inputWidth, accumulate: false)
+        for j in 0..<outputWidth { y.data.pointer[j] += bias.value.pointer[j] }
+        return y
+    }
+}
+
 extension LSTM where S == Float {
     /// One time step of a forward LSTM for one sequence: the computation of
     /// `forward` for a batch of one at step `s` (input projection, then the
@@ -93,13 +107,11 @@ extension LSTM where S == Float {
     func step(_ x: Sequences<Float>, state: LSTMStepState) -> Sequences<Float> {
         precondition(x.rows == 1 && x.width == inputWidth && !reverse)
         let H = hidden, G = 4 * hidden
-        Float.gemm(transposeA: false, transposeB: true, m: 1, n: G, k: inputWidth, alpha: 1,
-                   a: x.data.pointer, lda: inputWidth, b: weightIH.value.pointer, ldb: inputWidth,
-                   beta: 0, c: state.gates.pointer, ldc: G)
+        LSTMCell.matrixVector(weightIH.value.pointer, stride: inputWidth, x.data.pointer, into: state.gates.pointer,
+                              rows: G, columns: inputWidth, accumulate: false)
         if state.started {
-            Float.gemm(transposeA: false, transposeB: true, m: 1, n: G, k: H, alpha: 1,
-                       a: state.h.pointer, lda: H, b: weightHH.value.pointer, ldb: H,
-                       beta: 1, c: state.gates.pointer, ldc: G)
+            LSTMCell.matrixVector(weightHH.value.pointer, stride: H, state.h.pointer, into: state.gates.pointer,
+                                  rows: G, columns: H, accumulate: true)
         }
         LSTMCell.forwardRow(gates: state.gates.pointer, bias: bias.value.pointer,
                             cPrevious: state.started ? UnsafePointer(state.c.pointer) : nil,
