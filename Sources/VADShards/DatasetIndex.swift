@@ -166,6 +166,20 @@ public struct DatasetIndex: Codable, Equatable, Sendable {
     }
 }
 
+extension DatasetIndex {
+    /// Extract's options that say what a feature is: all of `extractOptions`
+    /// but how the recordings were augmented and labelled, the dither seed,
+    /// where they came from and how the shards were cut. Two datasets whose
+    /// feature options agree can be trained and validated on, or a model
+    /// trained on one evaluated on the other: clean speech against augmented
+    /// copies of it, say.
+    public static func featureOptions(_ extractOptions: JSONValue) -> JSONValue {
+        guard case .object(var members) = extractOptions else { return extractOptions }
+        for key in ["augment", "labels", "seed", "input", "shard_size_bytes"] { members[key] = nil }
+        return .object(members)
+    }
+}
+
 /// How raw-waveform frames are laid out in a shard.
 ///
 /// Each utterance's waveform is stored once, padded with zeros, in `waveform`

@@ -44,8 +44,8 @@ extension VADPrep {
                 let model = try ModelFile.read(path)
                 let data = try TrainingData(directory: dataset, config: model.description.config,
                                             normalization: model.description.normalization, batchSize: 51)
-                if data.extractOptions != model.description.extractOptions {
-                    throw PipelineError("\(dataset): was extracted with other options than the model was trained on")
+                if DatasetIndex.featureOptions(data.extractOptions) != DatasetIndex.featureOptions(model.description.extractOptions) {
+                    throw PipelineError("\(dataset): was extracted with other feature options than the model was trained on")
                 }
                 let result = try Evaluator.evaluate(model.network, on: data)
                 let metrics = result.scorer.metrics(threshold: Float(threshold))

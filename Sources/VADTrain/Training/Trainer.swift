@@ -126,8 +126,8 @@ public enum Trainer {
             }
         } catch { throw TrainError(error.description) }
         if let frames = data.segmentFrames, let problem = options.problems(segmentFrames: frames).first { throw TrainError(problem) }
-        if let validation, validation.extractOptions != data.extractOptions {
-            throw TrainError("\(valid!): was extracted with other options than \(train)")
+        if let validation, DatasetIndex.featureOptions(validation.extractOptions) != DatasetIndex.featureOptions(data.extractOptions) {
+            throw TrainError("\(valid!): was extracted with other feature options than \(train)")
         }
 
         let network = Network<Float>(options.model, seed: options.seed)
