@@ -1,20 +1,24 @@
 """Scores VADs frame by frame on a vadprep features dataset: webrtcvad (mode 3),
 Silero VAD (its ONNX model, run with onnxruntime) and vadprep's own predictions.
 
-    python peer_vads.py DATASET --silero MODEL.onnx [--predictions DIR] [--json OUT]
-                        [--corpus-tsv CORPUS/corpus.tsv]
+    python peer_vads.py DATASET --silero MODEL.onnx [--predictions DIR] [--name NAME]
+                        [--json OUT] [--scores OUT.npz]
+    python peer_vads.py --pool A.npz B.npz ...
 
 DATASET is `vadprep extract CORPUS --raw-frames` of the test recordings:
 its labels are the truth and its stored 16 kHz waveform is what every VAD
 hears, so all are scored on exactly vadprep's frame grid (frame i is the
 10 ms around its centre). A peer's decision for a frame is that of its own
 frame (30 ms for webrtcvad, 512 samples for Silero) containing the centre.
-Frames labelled unknown are not scored. Prints a Markdown table, and with
---corpus-tsv (make-corpus.sh's description of the recordings) a second one
-of F1 and ROC AUC per noise.
+Frames labelled unknown are not scored. Prints a Markdown table and, when
+the recordings are augmented copies (`extract --noise`), a second one of F1
+and ROC AUC per noise kind (the noise file's folder), and how fast Silero ran
+(one thread, × real time). --scores keeps every frame's truth and scores, so
+that `--pool` can score several test sets as one.
 """
 import argparse
 import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +28,7 @@ from safetensors.numpy import load_file
 
 
 def utterances(directory):
-    """(id, signal int16-scale float32, labels uint8, frame centres) per utterance."""
+    """(index entry, signal int16-scale float32, labels uint8, frame centres) per utterance."""
     root = Path(directory)
     index = json.loads((root / "index.json").read_text())
     frame = index["options"]["mfcc"]["frame"]
@@ -46,7 +50,7 @@ def utterances(directory):
         signal = t["waveform"][start:start + samples]
         i = np.arange(len(labels))
         centres = i * shift + (length // 2 if frame["snip_edges"] else shift // 2)
-        yield u["id"], signal, labels, centres
+        yield u, signal, labels, centres
 
 
 def webrtc_scores(signal, centres, mode=3, ms=30):
@@ -107,37 +111,67 @@ def metrics(scores, labels):
             "f1": f1, "roc_auc": auc}
 
 
+def noise_kind(utterance):
+    """The folder of the noise file an augmented copy was mixed with, or None."""
+    noise = (utterance.get("augmentation") or {}).get("noise")
+    return Path(noise["file"]).parts[0] if noise else None
+
+
+def print_table(results):
+    print("| system | frames | accuracy | precision | recall | F1 | ROC AUC |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for name, m in results.items():
+        print(f"| {name} | {m['frames']} | {100 * m['accuracy']:.2f} % | {100 * m['precision']:.2f} % | "
+              f"{100 * m['recall']:.2f} % | {m['f1']:.4f} | {m['roc_auc']:.4f} |")
+    print("(webrtcvad gives yes/no decisions only, so its ROC AUC is its balanced accuracy.)")
+
+
+def pool(paths):
+    """Scores the frames of several --scores files as one test set."""
+    labels, systems = [], {}
+    for path in paths:
+        with np.load(path, allow_pickle=False) as z:
+            names = [str(n) for n in z["names"]]
+            if systems and list(systems) != names:
+                raise SystemExit(f"peer_vads: {path}: systems {names} differ from {list(systems)}")
+            labels.append(z["labels"])
+            for i, name in enumerate(names):
+                systems.setdefault(name, []).append(z[f"scores{i}"])
+    truth = np.concatenate(labels)
+    print_table({name: metrics(np.concatenate(parts).astype(np.float64), truth) for name, parts in systems.items()})
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("dataset")
-    parser.add_argument("--silero", required=True, help="silero_vad.onnx")
+    parser.add_argument("dataset", nargs="?")
+    parser.add_argument("--silero", help="silero_vad.onnx")
     parser.add_argument("--predictions", help="vadprep predict output directory (STEM.npy per recording)")
     parser.add_argument("--name", default="vadprep", help="name of the predictions in the table")
     parser.add_argument("--json", help="write the results here as JSON")
-    parser.add_argument("--corpus-tsv", help="make-corpus.sh's corpus.tsv: also score each noise on its own")
+    parser.add_argument("--scores", help="write every scored frame's label and scores here (.npz), for --pool")
+    parser.add_argument("--pool", nargs="+", metavar="NPZ", help="score the frames of these --scores files as one set")
     args = parser.parse_args()
-    noise_of = {}
-    if args.corpus_tsv:
-        with open(args.corpus_tsv) as f:
-            header = f.readline().rstrip("\n").split("\t")
-            for line in f:
-                row = dict(zip(header, line.rstrip("\n").split("\t")))
-                noise_of[row["id"]] = row["noise"]
+    if args.pool:
+        return pool(args.pool)
+    if not args.dataset or not args.silero:
+        parser.error("DATASET and --silero are required (or --pool)")
 
     silero = Silero(args.silero)
     systems = {"webrtcvad (mode 3, 30 ms)": [], "Silero VAD (ONNX)": []}
     if args.predictions:
         systems[args.name] = []
     truth, groups = [], []
-    for uid, signal, labels, centres in utterances(args.dataset):
+    silero_seconds = audio_seconds = 0.0
+    for utterance, signal, labels, centres in utterances(args.dataset):
+        uid = utterance["id"]
         keep = labels <= 1
         truth.append(labels[keep])
-        if args.corpus_tsv:
-            if Path(uid).name not in noise_of:
-                raise SystemExit(f"peer_vads: {uid}: not in {args.corpus_tsv}")
-            groups.append(np.full(int(keep.sum()), noise_of[Path(uid).name], dtype=object))
+        groups.append(np.full(int(keep.sum()), noise_kind(utterance) or "none", dtype=object))
         systems["webrtcvad (mode 3, 30 ms)"].append(webrtc_scores(signal, centres)[keep])
+        started = time.perf_counter()
         systems["Silero VAD (ONNX)"].append(silero.scores(signal, centres)[keep])
+        silero_seconds += time.perf_counter() - started
+        audio_seconds += len(signal) / 16000
         if args.predictions:
             ours = np.load(Path(args.predictions) / f"{Path(uid).name}.npy")
             if len(ours) != len(labels):
@@ -145,15 +179,10 @@ def main():
             systems[args.name].append(ours.astype(np.float64)[keep])
     labels = np.concatenate(truth)
     results = {name: metrics(np.concatenate(parts).astype(np.float64), labels) for name, parts in systems.items()}
-    print("| system | frames | accuracy | precision | recall | F1 | ROC AUC |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
-    for name, m in results.items():
-        print(f"| {name} | {m['frames']} | {100 * m['accuracy']:.2f} % | {100 * m['precision']:.2f} % | "
-              f"{100 * m['recall']:.2f} % | {m['f1']:.4f} | {m['roc_auc']:.4f} |")
-    print("(webrtcvad gives yes/no decisions only, so its ROC AUC is its balanced accuracy.)")
-    if args.corpus_tsv:
-        group = np.concatenate(groups)
-        noises = sorted(set(group))
+    print_table(results)
+    group = np.concatenate(groups)
+    noises = sorted(set(group))
+    if noises != ["none"]:
         per_noise = {name: {} for name in systems}
         for name, parts in systems.items():
             scores = np.concatenate(parts).astype(np.float64)
@@ -168,8 +197,16 @@ def main():
                                               for n in noises) + " |")
         for name in systems:
             results[name]["per_noise"] = per_noise[name]
+    speed = audio_seconds / silero_seconds if silero_seconds else float("nan")
+    print(f"\nSilero VAD (ONNX, one thread, chunk by chunk from Python): {audio_seconds:.1f} s of audio in "
+          f"{silero_seconds:.2f} s, {speed:.0f} x real time")
+    results["Silero VAD (ONNX)"]["real_time_factor"] = speed
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    if args.scores:
+        names = list(systems)
+        np.savez(args.scores, labels=labels, names=np.array(names),
+                 **{f"scores{i}": np.concatenate(systems[n]).astype(np.float32) for i, n in enumerate(names)})
 
 
 if __name__ == "__main__":
