@@ -20,6 +20,8 @@ public struct ExtractReport: Sendable {
     /// Label regions cut at the end of the audio (within --max-overshoot).
     public var regionsCut: Int { index.utterances.reduce(0) { $0 + ($1.regionsCut ?? 0) } }
     public var audioSeconds: Double { index.utterances.reduce(0) { $0 + $1.durationSeconds } }
+    /// Where the run's wall time went (also in the dataset's `timings.json`).
+    public var timings: ExtractTimings?
 }
 
 /// A problem that stops a whole stage (as opposed to one bad recording).
@@ -59,11 +61,14 @@ public enum Extractor {
     /// left out) and its augmented copies, written one after the other; the
     /// noise, babble and impulse-response directories are loaded and checked
     /// before anything is written. With `writeAudio`, every utterance's signal
-    /// and label track are also written there (see `AudioWriter`).
+    /// and label track are also written there (see `AudioWriter`). With
+    /// `writeTimings`, where the wall time went (`ExtractTimings`, in the
+    /// report either way) is also written to `timings.json` beside the index.
     public static func run(corpus: String, output: String, options: ExtractOptions, jobs: Int, force: Bool,
-                           resume: Bool = false, part: CorpusPart? = nil, writeAudio: String? = nil,
+                           resume: Bool = false, part: CorpusPart? = nil, writeAudio: String? = nil, writeTimings: Bool = false,
                            shouldStop: @escaping () -> Bool = { false },
                            progress: @escaping (ExtractProgress) -> Void = { _ in }) throws -> ExtractReport {
+        let clock = PhaseClock()
         if let problem = options.problems().first { throw PipelineError(problem) }
         let source = try CorpusSource.open(corpus, options: options)
         let listing = source.items
@@ -119,9 +124,14 @@ public enum Extractor {
         }
         let workers = Workers(count: processors.count) { worker in
             let processor = processors[worker].value
+            clock.workerStarted()
+            var busy: UInt64 = 0
+            defer { clock.workerEnded(busy: busy) }
             while let group = queue.claim() {
                 let range = groups[group]
+                let began = PhaseClock.now()
                 let results = processor.processAll(group: Array(items[range]))
+                busy += PhaseClock.now() - began
                 queue.deliver(group, zip(range, results).map { index, result in
                     result.mapError { error in
                         error as? InputError ?? InputError(items[index].path, "\(error)")
@@ -184,7 +194,10 @@ public enum Extractor {
             }
             let index = try writer.finish(failures: failures)
             FileSystem.remove("\(output)/\(ExtractJournal.fileName)")
-            return ExtractReport(index: index, files: items.count, warnings: warnings)
+            workers.join()  // returned already: the queue is exhausted
+            let timings = clock.timings()
+            if writeTimings { try timings.write(to: output) }
+            return ExtractReport(index: index, files: items.count, warnings: warnings, timings: timings)
         } catch let error as FileError {
             queue.cancel()
             writer.abandonOpenShard()
