@@ -1,3 +1,4 @@
+import Dispatch
 import VADShards
 
 /// Writes utterances, in order, into shards of about `shardSizeBytes`, and
@@ -8,6 +9,11 @@ import VADShards
 /// `waveform_offsets` int64 `[utterances + 1]` (with raw frames), `features`
 /// float32 `[frames, D]`, `waveform` float32 `[samples]` (with raw frames),
 /// `labels` uint8 `[frames]`.
+///
+/// A full shard is finished (its spools copied behind the header, hashed,
+/// synced and renamed) on a background thread while the next one fills, so
+/// that the thread adding utterances, and the workers behind it, do not wait
+/// for it; `collect()` hands back the finished shards' records, in order.
 final class DatasetWriter {
     let directory: String
     let options: ExtractOptions
@@ -20,6 +26,12 @@ final class DatasetWriter {
     private var frameOffset: Int64 = 0
     private var sampleOffset: Int64 = 0
     private var shardFrames = 0
+    /// Shards closed so far, finished or not (the number of the open one).
+    private var shardCount = 0
+    /// Closed shards still being finished in the background, in order.
+    private var pending: [PendingShard] = []
+    private let finisher = DispatchQueue(label: "vadprep.shard-finisher")
+    /// Finished shards, in order (closed ones join once `collect()`ed).
     private(set) var shards: [ShardRecord] = []
     private(set) var utterances: [UtteranceRecord] = []
     private(set) var statistics: FeatureStatistics
@@ -42,6 +54,7 @@ final class DatasetWriter {
         self.rawLayout = rawLayout
         self.part = part
         shards = journal.map(\.shard)
+        shardCount = shards.count
         utterances = journal.flatMap(\.utterances)
         statistics = journal.last?.statistics ?? FeatureStatistics(dimension: options.featureDimension)
     }
@@ -70,7 +83,7 @@ final class DatasetWriter {
         let labelled = utterance.statistics.labelledFrames > 0
         utterances.append(UtteranceRecord(
             id: utterance.item.id, source: utterance.item.relativePath, labelSource: labelSource,
-            shard: shards.count, row: shardIDs.count, frames: utterance.frames,
+            shard: shardCount, row: shardIDs.count, frames: utterance.frames,
             durationSeconds: options.mfcc.frame.grid.seconds(samples: utterance.samples),
             speechFraction: labelled ? Double(utterance.statistics.speechFrames) / Double(utterance.frames) : nil,
             sourceSampleRate: utterance.source.sampleRate, sourceChannels: utterance.source.channels))
@@ -84,7 +97,8 @@ final class DatasetWriter {
 
     /// Closes the last shard and writes `index.json`; returns the index.
     func finish(failures: [FailureRecord]) throws -> DatasetIndex {
-        if shard != nil { try closeShard() }
+        if shard != nil { closeShard() }
+        _ = try collect()
         var index = DatasetIndex(
             kind: "features", vadprepVersion: VADPrepVersion.current, options: try options.jsonValue(),
             featureDim: options.featureDimension, featureNames: options.featureNames,
@@ -100,17 +114,20 @@ final class DatasetWriter {
     /// Removes everything this writer wrote (after a fatal error).
     func abandon() {
         abandonOpenShard()
+        _ = try? collect()
         for record in shards { FileSystem.remove("\(directory)/\(record.file)") }
     }
 
     /// Drops the shard being filled; finished shards stay (after an interruption).
+    /// Waits for the closed shards still being finished.
     func abandonOpenShard() {
         shard?.abandon()
         shard = nil
+        finisher.sync {}
     }
 
     private func openShard() throws {
-        let name = "shard-" + String(shards.count).leftPadded(to: 5) + ".safetensors"
+        let name = "shard-" + String(shardCount).leftPadded(to: 5) + ".safetensors"
         shard = ShardWriter(directory: directory, fileName: name, tensors: specs)
         shardIDs = []
         frameOffset = 0
@@ -120,15 +137,45 @@ final class DatasetWriter {
         if rawLayout != nil { try shard!.append(1, [Int64(0)]) }
     }
 
-    /// Writes the open shard and returns its record.
-    @discardableResult
-    func closeShard() throws -> ShardRecord {
-        let written = try shard!.finish(metadata: try metadata())
-        let record = ShardRecord(file: written.file, bytes: written.bytes, sha256: written.sha256,
-                                 utterances: shardIDs.count, frames: shardFrames)
-        shards.append(record)
+    /// Closes the open shard: it is finished on the background thread, and
+    /// its record comes back from a later `collect()`.
+    func closeShard() {
+        guard let open = shard else { return }
+        let writer = HandedOver(open)  // the finishing thread alone uses it from here
+        let closed = PendingShard(utterances: shardIDs.count, frames: shardFrames)
+        let metadata = Result { try self.metadata() }
+        closed.done.enter()
+        finisher.async {
+            closed.result = Result { try writer.value.finish(metadata: metadata.get()) }
+            closed.done.leave()
+        }
+        pending.append(closed)
         shard = nil
-        return record
+        shardCount += 1
+    }
+
+    /// Waits for every closed shard to be finished and returns the records of
+    /// those not collected before, in order (they join `shards`). Throws the
+    /// first shard's error, after waiting for the others.
+    func collect() throws -> [ShardRecord] {
+        let waiting = pending
+        pending = []
+        var records: [ShardRecord] = []
+        var failure: (any Error)?
+        for closed in waiting {
+            closed.done.wait()
+            switch closed.result {
+            case .success(let written)?:
+                guard failure == nil else { continue }
+                records.append(ShardRecord(file: written.file, bytes: written.bytes, sha256: written.sha256,
+                                           utterances: closed.utterances, frames: closed.frames))
+            case .failure(let error)?: failure = failure ?? error
+            case nil: break
+            }
+        }
+        shards += records
+        if let failure { throw failure }
+        return records
     }
 
     /// Each shard describes itself: utterance ids in row order, feature layout
@@ -146,5 +193,19 @@ final class DatasetWriter {
 extension String {
     func leftPadded(to width: Int) -> String {
         count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}
+
+/// A closed shard on its way to disk: what it holds, and once `done`, what was written.
+private final class PendingShard: @unchecked Sendable {
+    let utterances: Int
+    let frames: Int
+    let done = DispatchGroup()
+    /// Set by the finishing thread before it leaves `done`.
+    var result: Result<WrittenShard, any Error>?
+
+    init(utterances: Int, frames: Int) {
+        self.utterances = utterances
+        self.frames = frames
     }
 }

@@ -146,6 +146,16 @@ public enum Extractor {
             workers.join()
         }
 
+        // Closed shards not yet in the journal: what its entry will say.
+        var unjournalled: [(utterances: [UtteranceRecord], failures: [FailureRecord], nextItem: Int, statistics: FeatureStatistics)] = []
+        var utterancesJournalled = writer.utterances.count
+        func journalFinished() throws {
+            for record in try writer.collect() {
+                let entry = unjournalled.removeFirst()
+                try journal.append(ExtractJournalEntry(shard: record, utterances: entry.utterances, failures: entry.failures,
+                                                       nextItem: entry.nextItem, statistics: entry.statistics), in: output)
+            }
+        }
         var seconds = writer.utterances.reduce(0) { $0 + $1.durationSeconds }
         let prefix = corpus.hasSuffix("/") ? corpus : corpus + "/"
         do {
@@ -155,6 +165,7 @@ public enum Extractor {
                 if shouldStop() {
                     queue.cancel()
                     writer.abandonOpenShard()
+                    try journalFinished()
                     throw PipelineError("interrupted after \(index) of \(items.count) files; \(writer.shards.count) finished shard\(writer.shards.count == 1 ? " is" : "s are") kept in \(output): run the same command with --resume to continue",
                                         failures: failures, status: 130)
                 }
@@ -165,12 +176,14 @@ public enum Extractor {
                 switch results[index - groups[group].lowerBound] {
                 case .success(let made):
                     // Shards close between recordings only, so a recording's copies share its shard.
+                    // The shard is finished in the background; its journal
+                    // entry is written once it is, at the next full shard.
                     if writer.shardIsFull {
-                        let record = try writer.closeShard()
-                        let utterances = Array(writer.utterances.suffix(record.utterances))
-                        try journal.append(ExtractJournalEntry(shard: record, utterances: utterances,
-                                                                failures: Array(failures[failuresJournalled...]),
-                                                                nextItem: index, statistics: writer.statistics), in: output)
+                        try journalFinished()
+                        writer.closeShard()
+                        unjournalled.append((Array(writer.utterances.suffix(writer.utterances.count - utterancesJournalled)),
+                                             Array(failures[failuresJournalled...]), index, writer.statistics))
+                        utterancesJournalled = writer.utterances.count
                         failuresJournalled = failures.count
                     }
                     for utterance in made {
@@ -201,6 +214,7 @@ public enum Extractor {
         } catch let error as FileError {
             queue.cancel()
             writer.abandonOpenShard()
+            try? journalFinished()
             throw PipelineError("\(error.description); the finished shards are kept: free space or fix the output, then run the same command with --resume",
                                 failures: failures)
         }
