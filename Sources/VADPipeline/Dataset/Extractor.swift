@@ -111,6 +111,8 @@ public enum Extractor {
                                    rawLayout: options.rawFrames.map { UtteranceProcessor.layout($0, grid: options.mfcc.frame.grid) },
                                    part: partInfo, continuing: journal.entries)
         writer.input = source.record(for: items)
+        let planner = ShardPlanner(items: items, options: options)
+        writer.planner = { planner.plan(from: $0) }
         var warnings: [String] = []
         let first = journal.entries.last?.nextItem ?? 0
         var failures = journal.entries.flatMap(\.failures)
@@ -180,7 +182,7 @@ public enum Extractor {
                     // entry is written once it is, at the next full shard.
                     if writer.shardIsFull {
                         try journalFinished()
-                        writer.closeShard()
+                        try writer.closeShard()
                         unjournalled.append((Array(writer.utterances.suffix(writer.utterances.count - utterancesJournalled)),
                                              Array(failures[failuresJournalled...]), index, writer.statistics))
                         utterancesJournalled = writer.utterances.count
@@ -188,7 +190,7 @@ public enum Extractor {
                     }
                     for utterance in made {
                         let labelSource = utterance.labelSource.map { $0.hasPrefix(prefix) ? String($0.dropFirst(prefix.count)) : $0 }
-                        try writer.add(utterance, labelSource: labelSource)
+                        try writer.add(utterance, labelSource: labelSource, item: index)
                         warnings += utterance.warnings
                         seconds += Double(utterance.samples) / Double(options.audio.sampleRate)
                     }
