@@ -17,13 +17,24 @@
 # are per copy; the noise library (125 s of noise) is decoded once a run,
 # whatever the corpus's length, and that fixed part is printed on its own.
 #
-#   Pipelines/bench.sh [REPEATS] [--inputs-only | --augment-only]     (default 5)
+# Also how extraction scales, on the benchmark corpus ten times over (hard
+# links, one directory tree): --jobs 1 against kaldi-native-fbank (whole
+# processes, target at least 10x), --jobs 2 against --jobs 1 (target at least
+# 1.85x), the serial share of a --jobs 1 run (the wall time outside the
+# workers' phase that `extract --timings` reports, process start included;
+# target at most 8 %) with its Amdahl projection to 16 cores, and what
+# --raw-frames costs at --jobs 1 (target at most +40 %). Runs interleaved,
+# medians.
+#
+#   Pipelines/bench.sh [REPEATS] [--inputs-only | --augment-only | --scaling-only]     (default 5)
 source "$(dirname "$0")/common.sh"
 repeats="${1:-5}"
 inputs_only=""
 augment_only=""
 [ "${2:-}" = "--inputs-only" ] && inputs_only=1
 [ "${2:-}" = "--augment-only" ] && augment_only=1
+scaling_only=""
+[ "${2:-}" = "--scaling-only" ] && scaling_only=1
 ensure_system_packages
 build_vadprep release
 work="$ROOT/.build-bench"
@@ -137,14 +148,109 @@ augment_cost() {
     awk -v p="$one_plain" -v q="$one_noise" -v base="$base" 'BEGIN {
         printf "  of which loading the noise library (125 s, once a run; medians on one short file): %.3f s, %.1f %% of plain\n", q - p, 100 * (q - p) / base }'
 }
-augment_cost
-[ -n "$augment_only" ] && exit 0
+# tenfold: the benchmark corpus ten times over, as hard links in one tree.
+tenfold() {
+    if [ ! -f "$work/tenfold/.done" ]; then
+        rm -rf "$work/tenfold"; mkdir -p "$work/tenfold"
+        for k in $(seq 10); do cp -al "$corpus" "$work/tenfold/copy$k"; done
+        touch "$work/tenfold/.done"
+    fi
+    find "$work/tenfold" -name '*.wav' | sort > "$work/tenfold-files.txt"
+}
 
-input_forms
-[ -n "$inputs_only" ] && exit 0
+# timing_of DATASET KEY: one number of the timings.json `extract --timings` wrote.
+timing_of() {
+    awk -v key="\"$2\"" '$1 == key && $2 == ":" { gsub(/,/, "", $3); print $3 }' "$1/timings.json"
+}
+
+# median: the median of the numbers on stdin.
+median() {
+    sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
+}
+
+# scaling: on the ten-fold corpus, REPEATS interleaved runs each of --jobs 1
+# (core 0), --jobs 2 and --jobs 1 --raw-frames (core 0), whole processes, with
+# --timings; then kaldi-native-fbank on one core (whole process, REPEATS runs).
+scaling() {
+    tenfold
+    local audio10 files
+    files=$(wc -l < "$work/tenfold-files.txt")
+    audio10=$(awk -v a="$audio" 'BEGIN { printf "%.1f", 10 * a }')
+    local -A runs=() serial=() before=() after=() busy=() rss=()
+    local kind start end t
+    for _ in $(seq "$repeats"); do
+        for kind in jobs1 jobs2 raw; do
+            local run=()
+            case "$kind" in
+                jobs1) run=(taskset -c 0 "$VADPREP" extract "$work/tenfold" --jobs 1) ;;
+                jobs2) run=("$VADPREP" extract "$work/tenfold" --jobs 2) ;;
+                raw) run=(taskset -c 0 "$VADPREP" extract "$work/tenfold" --jobs 1 --raw-frames) ;;
+            esac
+            start=$EPOCHREALTIME
+            /usr/bin/time -f "%M" -o "$work/time.txt" "${run[@]}" --out "$work/scale-$kind" --force --quiet --timings >/dev/null
+            end=$EPOCHREALTIME
+            t=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.4f", b - a }')
+            runs[$kind]+="$t "
+            serial[$kind]+="$(awk -v w="$t" -v p="$(timing_of "$work/scale-$kind" workers_seconds)" 'BEGIN { printf "%.5f", (w - p) / w }') "
+            before[$kind]+="$(timing_of "$work/scale-$kind" before_workers_seconds) "
+            after[$kind]+="$(timing_of "$work/scale-$kind" after_workers_seconds) "
+            busy[$kind]+="$(timing_of "$work/scale-$kind" worker_busy_seconds) "
+            rss[$kind]=$(( $(cat "$work/time.txt") > ${rss[$kind]:-0} ? $(cat "$work/time.txt") : ${rss[$kind]:-0} ))
+        done
+    done
+    local knf_runs=""
+    if "$PYTHON" -c "import kaldi_native_fbank" 2>/dev/null; then
+        for _ in $(seq "$repeats"); do
+            start=$EPOCHREALTIME
+            env OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 taskset -c 0 "$PYTHON" "$ROOT/Pipelines/python/peers.py" knf "$work/tenfold-files.txt" >/dev/null
+            end=$EPOCHREALTIME
+            knf_runs+="$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.4f", b - a }') "
+        done
+    fi
+    local j1 j2 raw knf s
+    j1=$(printf '%s\n' ${runs[jobs1]} | median)
+    j2=$(printf '%s\n' ${runs[jobs2]} | median)
+    raw=$(printf '%s\n' ${runs[raw]} | median)
+    s=$(printf '%s\n' ${serial[jobs1]} | median)
+    printf '\nscaling on the benchmark corpus ten times over (%s files, %s s of audio), %s runs each, interleaved, medians; %s cores; load average %s:\n' \
+        "$files" "$audio10" "$repeats" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+    for kind in jobs1 jobs2 raw; do
+        local label
+        case "$kind" in
+            jobs1) label="--jobs 1 (core 0)" ;;
+            jobs2) label="--jobs 2" ;;
+            raw) label="--jobs 1 --raw-frames (core 0)" ;;
+        esac
+        awk -v n="$label" -v w="$(printf '%s\n' ${runs[$kind]} | median)" -v audio="$audio10" \
+            -v b="$(printf '%s\n' ${before[$kind]} | median)" -v a="$(printf '%s\n' ${after[$kind]} | median)" \
+            -v busy="$(printf '%s\n' ${busy[$kind]} | median)" -v s="$(printf '%s\n' ${serial[$kind]} | median)" -v r="${rss[$kind]}" 'BEGIN {
+            printf "  %-32s %7.3f s %7.0fx real time; before workers %.3f s, after %.3f s, busy %.3f s; serial %4.1f %%; RSS %.0f MB\n",
+                n, w, audio / w, b, a, busy, 100 * s, r / 1024 }'
+    done
+    if [ -n "$knf_runs" ]; then
+        knf=$(printf '%s\n' $knf_runs | median)
+        awk -v k="$knf" -v v="$j1" 'BEGIN { printf "  --jobs 1 against kaldi-native-fbank (%.3f s, whole process, core 0): %.2fx   (target at least 10x)\n", k, k / v }'
+    else
+        echo "  --jobs 1 against kaldi-native-fbank: not measured (kaldi_native_fbank does not import)"
+    fi
+    awk -v a="$j1" -v b="$j2" 'BEGIN { printf "  --jobs 2 against --jobs 1: %.2fx   (target at least 1.85x)\n", a / b }'
+    awk -v s="$s" 'BEGIN { printf "  serial share of --jobs 1, process start included: %.1f %%   (target at most 8 %%); Amdahl: at most %.2fx on 2 cores, %.1fx on 16\n",
+        100 * s, 1 / (s + (1 - s) / 2), 1 / (s + (1 - s) / 16) }'
+    awk -v a="$j1" -v r="$raw" 'BEGIN { printf "  --raw-frames at --jobs 1: %+.1f %% over plain   (target at most +40 %%)\n", 100 * (r / a - 1) }'
+    rm -rf "$work/scale-jobs1" "$work/scale-jobs2" "$work/scale-raw"
+}
+
+if [ -z "$scaling_only" ]; then
+    augment_cost
+    [ -n "$augment_only" ] && exit 0
+    input_forms
+    [ -n "$inputs_only" ] && exit 0
+fi
 
 say "peers' virtualenv"
 python_venv "$ROOT/Pipelines/python/requirements-bench.txt" "$work/venv"
+scaling
+[ -n "$scaling_only" ] && exit 0
 peers=(knf librosa psf)
 if "$PYTHON" -m pip install -q --disable-pip-version-check -r "$ROOT/Pipelines/python/requirements-torch.txt" >/dev/null 2>&1 \
     && "$PYTHON" -m pip install -q --disable-pip-version-check --no-deps torchaudio==2.11.0 >/dev/null 2>&1 \
@@ -201,8 +307,7 @@ if [ ! -f "$work/hour/hour.wav" ]; then
     sox -R -D -n -r 16000 -b 16 -c 1 "$work/hour/hour.wav" synth 3600 pinknoise vol 0.3
     printf '10\t3000\tspeech\n' > "$work/hour/hour.txt"
 fi
-rm -rf "$work/tenfold"; mkdir -p "$work/tenfold"
-for k in $(seq 10); do cp -al "$corpus" "$work/tenfold/copy$k"; done
+tenfold
 for set in "one-hour file:$work/hour" "benchmark corpus:$corpus" "corpus x10:$work/tenfold"; do
     /usr/bin/time -f "%M" -o "$work/time.txt" "$VADPREP" extract "${set#*:}" --out "$out" --force --quiet --jobs 2
     printf '%-20s peak RSS %6.0f MB (--jobs 2)\n' "${set%%:*}" "$(awk '{ print $1 / 1024 }' "$work/time.txt")"

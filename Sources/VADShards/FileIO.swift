@@ -75,10 +75,11 @@ public final class AtomicFile {
         try bytes.withUnsafeBytes { raw in try write(raw) }
     }
 
-    /// Flushes, syncs to disk and renames the file to its final path.
-    public func commit() throws {
+    /// Flushes, syncs to disk (unless `sync` is false: for files that may be
+    /// lost in a crash, such as timings) and renames the file to its final path.
+    public func commit(sync: Bool = true) throws {
         try flush()
-        if fsync(descriptor) != 0 { throw FileError("cannot write", path) }
+        if sync && fsync(descriptor) != 0 { throw FileError("cannot write", path) }
         if close(descriptor) != 0 { descriptor = -1; unlink(temporaryPath); throw FileError("cannot write", path) }
         descriptor = -1
         if rename(temporaryPath, path) != 0 {

@@ -1,3 +1,4 @@
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -43,6 +44,14 @@ public struct WrittenShard: Sendable, Equatable {
 /// shard file either is complete or does not exist. Tensors are laid out in the
 /// order they are declared; declare 8-byte types first to keep every tensor
 /// naturally aligned for memory-mapped readers.
+///
+/// When the final shape of every tensor and the metadata are known before the
+/// first row (`init(directory:fileName:tensors:plannedRows:metadata:)`), the
+/// shard is written in place instead: the header first, every row straight
+/// to its final offset, and the hash taken while the bytes are written, so
+/// that `finish` only syncs and renames. A planned shard whose rows turn out
+/// otherwise is turned back into a spooled one (`unplan`), so the bytes are
+/// the same either way.
 public final class ShardWriter {
     /// Directory the shard goes to.
     public let directory: String
@@ -50,9 +59,15 @@ public final class ShardWriter {
     public let fileName: String
     private let specs: [TensorSpec]
     private var spools: [Spool]
+    /// The in-place file of a planned shard; nil once spooled.
+    private var planned: PlannedFile?
 
-    /// Bytes of tensor data appended so far, over all tensors.
-    public var dataBytes: Int { spools.reduce(0) { $0 + $1.count } }
+    /// Bytes of tensor data appended so far, over all tensors (for a planned
+    /// shard: written so far, at their final offsets).
+    public var dataBytes: Int { planned?.writtenBytes ?? spools.reduce(0) { $0 + $1.count } }
+
+    /// Whether the shard is being written in place (planned, and not unplanned since).
+    public var isPlanned: Bool { planned != nil }
 
     public init(directory: String, fileName: String, tensors: [TensorSpec]) {
         self.directory = directory
@@ -61,10 +76,37 @@ public final class ShardWriter {
         self.spools = tensors.map { Spool(path: "\(directory)/.\(fileName).\($0.name).spool") }
     }
 
+    /// A shard written in place: tensor `i` will hold `plannedRows[i]` rows and
+    /// the header `metadata`. The header is written now.
+    public convenience init(directory: String, fileName: String, tensors: [TensorSpec], plannedRows: [Int],
+                            metadata: [String: String]) throws {
+        self.init(directory: directory, fileName: fileName, tensors: tensors)
+        planned = try PlannedFile(path: "\(directory)/\(fileName)", specs: tensors, rows: plannedRows, metadata: metadata)
+    }
+
     /// Appends bytes to tensor number `index` (in declaration order). A row may
     /// be appended in pieces; by `finish` every tensor must hold whole rows.
+    /// A planned shard that would overflow a tensor is unplanned first.
     public func append(_ index: Int, _ bytes: UnsafeRawBufferPointer) throws {
+        if let file = planned {
+            if file.fits(index, bytes.count) { return try file.write(index, bytes) }
+            try unplan()
+        }
         try spools[index].append(bytes)
+    }
+
+    /// Turns a planned shard into a spooled one holding the same rows: the
+    /// first `keepBytes[i]` bytes of each tensor (nil: what was appended).
+    /// Tensors written ahead of their rows (such as offsets known from the
+    /// plan) are cut back this way.
+    public func unplan(keepBytes: [Int?]? = nil) throws {
+        guard let file = planned else { return }
+        planned = nil
+        defer { file.remove() }
+        for index in specs.indices {
+            let keep = min(keepBytes?[index] ?? file.written(index), file.written(index))
+            try file.read(index, bytes: keep) { try spools[index].append($0) }
+        }
     }
 
     /// Appends `values` to tensor number `index`.
@@ -73,7 +115,12 @@ public final class ShardWriter {
     }
 
     /// Writes the shard with `metadata` as its `__metadata__` and returns what was written.
+    /// A planned shard whose tensors or metadata are not as planned is unplanned first.
     public func finish(metadata: [String: String]) throws -> WrittenShard {
+        if let file = planned {
+            if file.isComplete && file.metadata == metadata { return try file.commit(fileName: fileName) }
+            try unplan()
+        }
         var tensors: [String: TensorInfo] = [:]
         var offset = 0
         for (spec, spool) in zip(specs, spools) {
@@ -86,26 +133,39 @@ public final class ShardWriter {
         let header = SafeTensorsHeader(tensors: tensors, metadata: metadata).encoded()
         let path = "\(directory)/\(fileName)"
         let file = try AtomicFile(path: path)
-        var hash = SHA256()
-        try header.withUnsafeBytes { raw in
-            hash.update(raw)
-            try file.write(raw)
+        // Each chunk is hashed on another thread while this one writes it:
+        // the two take about as long, and the hash's order is the file's.
+        let hash = Hashing()
+        let hashed = DispatchGroup()
+        func add(_ chunk: UnsafeRawBufferPointer) throws {
+            let shared = SharedBytes(bytes: chunk)
+            DispatchQueue.global().async(group: hashed) { hash.state.update(shared.bytes) }
+            defer { hashed.wait() }  // the chunk's memory is reused once this returns
+            try file.write(shared.bytes)
         }
-        for spool in spools {
-            try spool.drain { chunk in
-                hash.update(chunk)
-                try file.write(chunk)
-            }
-        }
+        try header.withUnsafeBytes { raw in try add(raw) }
+        for spool in spools { try spool.drain(add) }
         try file.commit()
         abandon()
-        return WrittenShard(file: fileName, bytes: header.count + offset, sha256: hash.hexDigest())
+        return WrittenShard(file: fileName, bytes: header.count + offset, sha256: hash.state.hexDigest())
     }
 
-    /// Removes the spool files; the shard is not written.
+    /// Removes the spool files (and a planned shard's partial file); the shard is not written.
     public func abandon() {
         for spool in spools { spool.remove() }
+        planned?.remove()
+        planned = nil
     }
+}
+
+/// A hash that one thread at a time updates (`finish` waits for each update).
+private final class Hashing: @unchecked Sendable {
+    var state = SHA256()
+}
+
+/// Bytes read by two threads at once while neither changes them.
+private struct SharedBytes: @unchecked Sendable {
+    let bytes: UnsafeRawBufferPointer
 }
 
 /// Bytes of one tensor on their way into a shard: a memory buffer that moves
@@ -143,12 +203,12 @@ private final class Spool {
         memory.removeAll(keepingCapacity: true)
     }
 
-    /// Hands every byte, in order, to `body`, in chunks of at most 1 MiB
+    /// Hands every byte, in order, to `body`, in chunks of at most 4 MiB
     /// (read, not mapped: a mapping of the whole spool would count, page by
     /// page, towards the process's resident memory).
     func drain(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         if descriptor >= 0 {
-            let block = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+            let block = UnsafeMutableRawBufferPointer.allocate(byteCount: 4 << 20, alignment: 16)
             defer { block.deallocate() }
             var offset = 0
             while offset < fileBytes {
@@ -166,5 +226,137 @@ private final class Spool {
         if descriptor >= 0 { close(descriptor); descriptor = -1 }
         fileBytes = 0
         memory = []
+    }
+}
+
+/// The file of a planned shard: header written first, then every tensor's
+/// rows at their final offsets; hashed in file order as the bytes arrive
+/// (bytes that arrive ahead of the hash are read back once it reaches them).
+private final class PlannedFile {
+    let path: String
+    let temporaryPath: String
+    let metadata: [String: String]
+    private var descriptor: Int32
+    /// Where the data section starts, and each tensor's byte range within it.
+    private let dataStart: Int
+    private let ranges: [Range<Int>]
+    /// Each tensor's next byte (within the data section).
+    private var cursors: [Int]
+    /// The data-section bytes hashed so far: `0..<hashed`.
+    private var hashed = 0
+    private var hash = SHA256()
+    private let headerBytes: Int
+
+    init(path: String, specs: [TensorSpec], rows: [Int], metadata: [String: String]) throws {
+        self.path = path
+        self.metadata = metadata
+        var tensors: [String: TensorInfo] = [:]
+        var ranges: [Range<Int>] = []
+        var offset = 0
+        for (spec, count) in zip(specs, rows) {
+            let bytes = count * spec.rowBytes
+            ranges.append(offset..<(offset + bytes))
+            tensors[spec.name] = TensorInfo(dtype: spec.dtype, shape: [count] + spec.rowShape, dataOffsets: offset..<(offset + bytes))
+            offset += bytes
+        }
+        self.ranges = ranges
+        cursors = ranges.map(\.lowerBound)
+        let header = SafeTensorsHeader(tensors: tensors, metadata: metadata).encoded()
+        headerBytes = header.count
+        dataStart = header.count
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[...$0]) } ?? ""
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        temporaryPath = directory + "." + name + ".partial"
+        descriptor = open(temporaryPath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        if descriptor < 0 { throw FileError("cannot create", temporaryPath) }
+        try header.withUnsafeBytes { raw in
+            hash.update(raw)
+            try pwriteAll(raw, at: 0)
+        }
+    }
+
+    deinit { remove() }
+
+    /// Bytes written so far, over all tensors.
+    var writtenBytes: Int { zip(cursors, ranges).reduce(0) { $0 + $1.0 - $1.1.lowerBound } }
+
+    func written(_ index: Int) -> Int { cursors[index] - ranges[index].lowerBound }
+
+    func fits(_ index: Int, _ count: Int) -> Bool { cursors[index] + count <= ranges[index].upperBound }
+
+    var isComplete: Bool { zip(cursors, ranges).allSatisfy { $0 == $1.upperBound } }
+
+    func write(_ index: Int, _ bytes: UnsafeRawBufferPointer) throws {
+        try pwriteAll(bytes, at: dataStart + cursors[index])
+        if hashed == cursors[index] && !bytes.isEmpty {
+            hash.update(bytes)
+            hashed += bytes.count
+        }
+        cursors[index] += bytes.count
+        try catchUp()
+    }
+
+    /// Hashes, reading back, the bytes written ahead of the hash that now follow it.
+    private func catchUp() throws {
+        while let index = ranges.firstIndex(where: { $0.contains(hashed) }), cursors[index] > hashed {
+            let from = hashed
+            try readBack(from..<cursors[index]) { hash.update($0) }
+            hashed = cursors[index]
+        }
+    }
+
+    /// Hands the first `bytes` bytes of tensor `index` to `body`.
+    func read(_ index: Int, bytes: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let start = ranges[index].lowerBound
+        try readBack(start..<(start + bytes), body)
+    }
+
+    private func readBack(_ range: Range<Int>, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let block = UnsafeMutableRawBufferPointer.allocate(byteCount: 4 << 20, alignment: 16)
+        defer { block.deallocate() }
+        var offset = range.lowerBound
+        while offset < range.upperBound {
+            let got = pread(descriptor, block.baseAddress, min(block.count, range.upperBound - offset), off_t(dataStart + offset))
+            if got < 0 { if errno == EINTR { continue }; throw FileError("cannot read", temporaryPath) }
+            if got == 0 { throw FileError("cannot read", temporaryPath, reason: "the file ended early") }
+            try body(UnsafeRawBufferPointer(rebasing: block[0..<got]))
+            offset += got
+        }
+    }
+
+    /// Syncs the complete file and renames it into place.
+    func commit(fileName: String) throws -> WrittenShard {
+        try catchUp()
+        if fsync(descriptor) != 0 { throw FileError("cannot write", path) }
+        let closed = close(descriptor)
+        descriptor = -1
+        if closed != 0 { unlink(temporaryPath); throw FileError("cannot write", path) }
+        if rename(temporaryPath, path) != 0 {
+            let code = errno
+            unlink(temporaryPath)
+            throw FileError("cannot rename into place", path, errno: code)
+        }
+        return WrittenShard(file: fileName, bytes: headerBytes + (ranges.last?.upperBound ?? 0), sha256: hash.hexDigest())
+    }
+
+    /// Closes and removes the partial file (nothing once committed).
+    func remove() {
+        guard descriptor >= 0 else { return }
+        close(descriptor)
+        descriptor = -1
+        unlink(temporaryPath)
+    }
+
+    private func pwriteAll(_ bytes: UnsafeRawBufferPointer, at position: Int) throws {
+        var done = 0
+        while done < bytes.count {
+            let wrote = pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(position + done))
+            if wrote < 0 {
+                if errno == EINTR { continue }
+                throw FileError("cannot write", path)
+            }
+            done += wrote
+        }
     }
 }

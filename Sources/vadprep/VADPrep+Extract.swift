@@ -128,6 +128,9 @@ extension VADPrep {
         @OptionGroup(title: "Output")
         var output: OutputOptionGroup
 
+        @Flag(help: "Print where the wall time went: before the first worker starts, the workers (and their busy time), after the last one ends (also in the dataset's timings.json).")
+        var timings = false
+
         @Flag(help: "Continue an interrupted run into the same --out: finished shards that check out are kept.")
         var resume = false
 
@@ -223,7 +226,7 @@ extension VADPrep {
             Interruption.install()
             do {
                 report = try Extractor.run(corpus: corpus, output: out, options: options(), jobs: output.jobs, force: output.force,
-                                           resume: resume, part: part.flatMap(CorpusPart.init), writeAudio: writeAudio, shouldStop: { Interruption.requested }) { step in
+                                           resume: resume, part: part.flatMap(CorpusPart.init), writeAudio: writeAudio, writeTimings: timings, shouldStop: { Interruption.requested }) { step in
                     terminal.progress("extract", done: step.filesDone, total: step.filesTotal,
                                       detail: String(format: "%.0f s of audio, %d failed", step.audioSeconds, step.failures))
                 }
@@ -258,6 +261,12 @@ extension VADPrep {
                              index.statistics.frames, speech, unsupervised, augmented, cut, wall,
                              report.audioSeconds / max(wall, 1e-9), out, index.shards.count,
                              index.shards.count == 1 ? "" : "s", formatBytes(bytes)))
+            }
+            if timings, let phases = report.timings {
+                print(String(format: "timings: before workers %.3f s, workers %.3f s (busy %.3f s over %d job%@), after workers %.3f s; serial share %.1f %% of %.3f s",
+                             phases.beforeWorkersSeconds, phases.workersSeconds, phases.workerBusySeconds, phases.jobs,
+                             phases.jobs == 1 ? "" : "s", phases.afterWorkersSeconds,
+                             100 * phases.serialShare(wall: phases.totalSeconds), phases.totalSeconds))
             }
             if !report.failures.isEmpty {
                 printFailures(report.failures, of: report.files)

@@ -20,6 +20,8 @@ public struct ExtractReport: Sendable {
     /// Label regions cut at the end of the audio (within --max-overshoot).
     public var regionsCut: Int { index.utterances.reduce(0) { $0 + ($1.regionsCut ?? 0) } }
     public var audioSeconds: Double { index.utterances.reduce(0) { $0 + $1.durationSeconds } }
+    /// Where the run's wall time went (also in the dataset's `timings.json`).
+    public var timings: ExtractTimings?
 }
 
 /// A problem that stops a whole stage (as opposed to one bad recording).
@@ -59,11 +61,14 @@ public enum Extractor {
     /// left out) and its augmented copies, written one after the other; the
     /// noise, babble and impulse-response directories are loaded and checked
     /// before anything is written. With `writeAudio`, every utterance's signal
-    /// and label track are also written there (see `AudioWriter`).
+    /// and label track are also written there (see `AudioWriter`). With
+    /// `writeTimings`, where the wall time went (`ExtractTimings`, in the
+    /// report either way) is also written to `timings.json` beside the index.
     public static func run(corpus: String, output: String, options: ExtractOptions, jobs: Int, force: Bool,
-                           resume: Bool = false, part: CorpusPart? = nil, writeAudio: String? = nil,
+                           resume: Bool = false, part: CorpusPart? = nil, writeAudio: String? = nil, writeTimings: Bool = false,
                            shouldStop: @escaping () -> Bool = { false },
                            progress: @escaping (ExtractProgress) -> Void = { _ in }) throws -> ExtractReport {
+        let clock = PhaseClock()
         if let problem = options.problems().first { throw PipelineError(problem) }
         let source = try CorpusSource.open(corpus, options: options)
         let listing = source.items
@@ -106,6 +111,8 @@ public enum Extractor {
                                    rawLayout: options.rawFrames.map { UtteranceProcessor.layout($0, grid: options.mfcc.frame.grid) },
                                    part: partInfo, continuing: journal.entries)
         writer.input = source.record(for: items)
+        let planner = ShardPlanner(items: items, options: options)
+        writer.planner = { planner.plan(from: $0) }
         var warnings: [String] = []
         let first = journal.entries.last?.nextItem ?? 0
         var failures = journal.entries.flatMap(\.failures)
@@ -119,9 +126,14 @@ public enum Extractor {
         }
         let workers = Workers(count: processors.count) { worker in
             let processor = processors[worker].value
+            clock.workerStarted()
+            var busy: UInt64 = 0
+            defer { clock.workerEnded(busy: busy) }
             while let group = queue.claim() {
                 let range = groups[group]
+                let began = PhaseClock.now()
                 let results = processor.processAll(group: Array(items[range]))
+                busy += PhaseClock.now() - began
                 queue.deliver(group, zip(range, results).map { index, result in
                     result.mapError { error in
                         error as? InputError ?? InputError(items[index].path, "\(error)")
@@ -136,6 +148,16 @@ public enum Extractor {
             workers.join()
         }
 
+        // Closed shards not yet in the journal: what its entry will say.
+        var unjournalled: [(utterances: [UtteranceRecord], failures: [FailureRecord], nextItem: Int, statistics: FeatureStatistics)] = []
+        var utterancesJournalled = writer.utterances.count
+        func journalFinished() throws {
+            for record in try writer.collect() {
+                let entry = unjournalled.removeFirst()
+                try journal.append(ExtractJournalEntry(shard: record, utterances: entry.utterances, failures: entry.failures,
+                                                       nextItem: entry.nextItem, statistics: entry.statistics), in: output)
+            }
+        }
         var seconds = writer.utterances.reduce(0) { $0 + $1.durationSeconds }
         let prefix = corpus.hasSuffix("/") ? corpus : corpus + "/"
         do {
@@ -145,6 +167,7 @@ public enum Extractor {
                 if shouldStop() {
                     queue.cancel()
                     writer.abandonOpenShard()
+                    try journalFinished()
                     throw PipelineError("interrupted after \(index) of \(items.count) files; \(writer.shards.count) finished shard\(writer.shards.count == 1 ? " is" : "s are") kept in \(output): run the same command with --resume to continue",
                                         failures: failures, status: 130)
                 }
@@ -155,17 +178,19 @@ public enum Extractor {
                 switch results[index - groups[group].lowerBound] {
                 case .success(let made):
                     // Shards close between recordings only, so a recording's copies share its shard.
+                    // The shard is finished in the background; its journal
+                    // entry is written once it is, at the next full shard.
                     if writer.shardIsFull {
-                        let record = try writer.closeShard()
-                        let utterances = Array(writer.utterances.suffix(record.utterances))
-                        try journal.append(ExtractJournalEntry(shard: record, utterances: utterances,
-                                                                failures: Array(failures[failuresJournalled...]),
-                                                                nextItem: index, statistics: writer.statistics), in: output)
+                        try journalFinished()
+                        try writer.closeShard()
+                        unjournalled.append((Array(writer.utterances.suffix(writer.utterances.count - utterancesJournalled)),
+                                             Array(failures[failuresJournalled...]), index, writer.statistics))
+                        utterancesJournalled = writer.utterances.count
                         failuresJournalled = failures.count
                     }
                     for utterance in made {
                         let labelSource = utterance.labelSource.map { $0.hasPrefix(prefix) ? String($0.dropFirst(prefix.count)) : $0 }
-                        try writer.add(utterance, labelSource: labelSource)
+                        try writer.add(utterance, labelSource: labelSource, item: index)
                         warnings += utterance.warnings
                         seconds += Double(utterance.samples) / Double(options.audio.sampleRate)
                     }
@@ -184,10 +209,14 @@ public enum Extractor {
             }
             let index = try writer.finish(failures: failures)
             FileSystem.remove("\(output)/\(ExtractJournal.fileName)")
-            return ExtractReport(index: index, files: items.count, warnings: warnings)
+            workers.join()  // returned already: the queue is exhausted
+            let timings = clock.timings()
+            if writeTimings { try timings.write(to: output) }
+            return ExtractReport(index: index, files: items.count, warnings: warnings, timings: timings)
         } catch let error as FileError {
             queue.cancel()
             writer.abandonOpenShard()
+            try? journalFinished()
             throw PipelineError("\(error.description); the finished shards are kept: free space or fix the output, then run the same command with --resume",
                                 failures: failures)
         }

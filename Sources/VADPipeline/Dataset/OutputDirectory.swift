@@ -48,6 +48,7 @@ enum OutputDirectory {
             if subdirectories.contains(name) { return holdsOnlyDatasets("\(directory)/\(name)", subdirectories: []) }
             return !FileSystem.isDirectory("\(directory)/\(name)")
                 && (name == DatasetIndex.fileName || name.hasPrefix("shard-") || name.hasPrefix(".shard-") || name.hasPrefix(".index.json")
+                    || name == ExtractTimings.fileName || name.hasPrefix(".\(ExtractTimings.fileName)")
                     || name.hasPrefix(".journal.jsonl"))
         }
     }
