@@ -5,8 +5,9 @@
 # the clean speech; Pipelines/corpus/make_corpus.py), each mixed by vadprep
 # extract with white, pink, brown or babble noise at 20/10/5/0 dB SNR
 # (speech-active: relative to the power of the speech regions, where the
-# older shell generator took the RMS of the speech it had synthesised; each
-# split has its own noise recordings),
+# older shell generator took the RMS of the speech it had synthesised; the
+# two splits draw from one library of 32 noise recordings, where the older
+# generator synthesised new noise for every recording),
 # then every model x segment length under the report's equal-audio rule
 # (1 s crops x 12 epochs = 3 s crops x 4 epochs = whole utterances x 1 epoch,
 # batch 51, or 1 for whole utterances), each scored on the validation set.
@@ -40,19 +41,22 @@ out="$(cd "$out" && pwd)"
 ensure_system_packages
 build_vadprep release
 
-# Training and validation recordings from different seeds: no recording, and
-# no noise recording, is in both.
-generate_speech "$out/corpus-train/clean" --count "$train_count" --seed 101 --min-seconds 8 --max-seconds 30 --quiet
-generate_noise "$out/corpus-train/noise" --kinds white,pink,brown,babble --per-kind 8 --seed 101 --quiet
-generate_speech "$out/corpus-valid/clean" --count "$valid_count" --seed 202 --min-seconds 8 --max-seconds 30 --quiet
-generate_noise "$out/corpus-valid/noise" --kinds white,pink,brown,babble --per-kind 4 --seed 202 --quiet
+# Training and validation recordings from different seeds: no recording is in
+# both. One noise library and one augment seed for both (train and eval refuse
+# datasets extracted with other options, augmentation included); the
+# validation speech sits one level down, so its utterance ids (valid/en/...)
+# differ from the training ones and so do their noise excerpts and SNRs (a
+# copy depends on the seed, the utterance id and the copy number).
+[ ! -f "$out/corpus-valid/corpus.tsv" ] || rm -rf "$out/corpus-valid"   # the older layout
+generate_speech "$out/corpus-train" --count "$train_count" --seed 101 --min-seconds 8 --max-seconds 30 --quiet
+generate_speech "$out/corpus-valid/valid" --count "$valid_count" --seed 202 --min-seconds 8 --max-seconds 30 --quiet
+generate_noise "$out/noise" --kinds white,pink,brown,babble --per-kind 8 --seed 1 --quiet
 
 # Every recording once, noisy (no clean copy), as the report's data was.
 for split in train valid; do
     say "extract $split"
-    seed=101; [ "$split" = valid ] && seed=202
-    "$VADPREP" extract "$out/corpus-$split/clean" --noise "$out/corpus-$split/noise" --snr 0,5,10,20 --copies 1 --no-clean \
-        --augment-seed "$seed" --out "$out/features-$split" --raw-frames --resume --quiet
+    "$VADPREP" extract "$out/corpus-$split" --noise "$out/noise" --snr 0,5,10,20 --copies 1 --no-clean --augment-seed 1 \
+        --out "$out/features-$split" --raw-frames --resume --quiet
 done
 
 # Segmentations: 1 s and 3 s random crops (12 and 4 stored epochs), whole utterances.
