@@ -14,7 +14,7 @@ ensure_system_packages
 build_vadprep release
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-generate_default_corpus "$work/corpus" >/dev/null
+generate_default_corpus "$work/corpus" --quiet >/dev/null
 
 # best NAME COMMAND...: the fastest of $repeats runs, in seconds.
 best() {

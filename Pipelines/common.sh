@@ -45,10 +45,11 @@ build_vadprep() {
 # clean one: `vadprep extract DIR/clean --noise DIR/noise "${DEFAULT_MIX[@]}"`
 # (what Pipelines/prepare.sh does with a DIR holding clean/ and noise/).
 DEFAULT_MIX=(--snr 0,5,10,20 --copies 1 --no-clean --augment-seed 1)
-generate_default_corpus() {
+generate_default_corpus() {   # DIR [--quiet]
     local dir="$1"
-    generate_speech "$dir/clean" --count 60 --seed 1
-    generate_noise "$dir/noise" --kinds white,pink,brown,babble --per-kind 4 --seed 1
+    shift
+    generate_speech "$dir/clean" --count 60 --seed 1 "$@"
+    generate_noise "$dir/noise" --kinds white,pink,brown,babble --per-kind 4 --seed 1 "$@"
 }
 
 # Generates clean speech with exact labels (make_corpus.py speech) into DIR

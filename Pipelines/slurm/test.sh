@@ -24,7 +24,7 @@ ensure_system_packages
 python_venv "$ROOT/Pipelines/python/requirements.txt"
 
 corpus="$work/corpus"
-generate_default_corpus "$corpus"
+generate_default_corpus "$corpus" --quiet
 mix=(--noise "$corpus/noise" "${DEFAULT_MIX[@]}")
 
 finish() {
