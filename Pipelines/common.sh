@@ -37,22 +37,24 @@ build_vadprep() {
     export VADPREP
 }
 
-# Generates a corpus into DIR with make-corpus.sh and ARGS, unless DIR holds
-# one made already by the same generator with the same arguments.
-generate_corpus() {
-    local dir="$1" stamp
+# The default corpus in DIR: 60 recordings of clean speech with exact labels
+# (DIR/clean, seven languages, 4-20 s, some of 30-45 s) and a library of
+# white, pink, brown and babble noise, four 30 s recordings of each
+# (DIR/noise). vadprep mixes them at extraction, one copy of every
+# recording at a speech-active SNR of 0, 5, 10 or 20 dB instead of the
+# clean one: `vadprep extract DIR/clean --noise DIR/noise "${DEFAULT_MIX[@]}"`
+# (what Pipelines/prepare.sh does with a DIR holding clean/ and noise/).
+DEFAULT_MIX=(--snr 0,5,10,20 --copies 1 --no-clean --augment-seed 1)
+generate_default_corpus() {   # DIR [--quiet]
+    local dir="$1"
     shift
-    stamp="$(sha256sum "$ROOT/Pipelines/make-corpus.sh" | cut -c1-16) $*"
-    [ "$(cat "$dir/.stamp" 2>/dev/null)" = "$stamp" ] && return 0
-    say "generating $dir (make-corpus.sh $*)"
-    rm -rf "$dir"
-    "$ROOT/Pipelines/make-corpus.sh" "$dir" "$@"
-    echo "$stamp" > "$dir/.stamp"
+    generate_speech "$dir/clean" --count 60 --seed 1 "$@"
+    generate_noise "$dir/noise" --kinds white,pink,brown,babble --per-kind 4 --seed 1 "$@"
 }
 
 # Generates clean speech with exact labels (make_corpus.py speech) into DIR
 # with ARGS, unless DIR holds what the same generator made with the same
-# arguments.
+# arguments (--quiet aside).
 generate_speech() { generate_with_python speech "$@"; }
 
 # Generates a library of noise recordings (make_corpus.py noise) into DIR
@@ -60,9 +62,10 @@ generate_speech() { generate_with_python speech "$@"; }
 generate_noise() { generate_with_python noise "$@"; }
 
 generate_with_python() {
-    local what="$1" dir="$2" stamp
+    local what="$1" dir="$2" stamp argument arguments=()
     shift 2
-    stamp="$(cat "$ROOT"/Pipelines/corpus/*.py | sha256sum | cut -c1-16) $what $*"
+    for argument in "$@"; do [ "$argument" = --quiet ] || arguments+=("$argument"); done
+    stamp="$(cat "$ROOT"/Pipelines/corpus/*.py | sha256sum | cut -c1-16) $what ${arguments[*]}"
     [ "$(cat "$dir/.stamp" 2>/dev/null)" = "$stamp" ] && return 0
     say "generating $dir (make_corpus.py $what $*)"
     rm -rf "$dir"

@@ -7,9 +7,12 @@
 #
 #   Pipelines/corpus-forms.sh [CORPUS_DIR] [OUT_DIR]
 #
-# CORPUS_DIR defaults to the default corpus (make-corpus.sh --count 60
-# --seed 1, generated there when missing); OUT_DIR to .build-corpus-forms/.
-# Exits 1 when any two forms differ.
+# CORPUS_DIR defaults to the default corpus (Pipelines/common.sh, generated
+# there when missing); OUT_DIR to .build-corpus-forms/. A CORPUS_DIR holding
+# clean/ and noise/ (the default corpus) gives the forms of clean/, each
+# extracted with noise/ mixed in as Pipelines/prepare.sh mixes it: a copy
+# depends on the utterance id, never on the input's kind, so the mixed
+# datasets must agree too. Exits 1 when any two forms differ.
 source "$(dirname "$0")/common.sh"
 
 out="${2:-$ROOT/.build-corpus-forms}"
@@ -20,9 +23,14 @@ corpus="${1:-$out/corpus}"
 ensure_system_packages
 build_vadprep "${CONFIGURATION:-release}"
 if [ -z "${1:-}" ]; then
-    generate_corpus "$corpus" --count 60 --seed 1
+    generate_default_corpus "$corpus"
 fi
 [ -d "$corpus" ] || { echo "corpus-forms.sh: $corpus: no such corpus directory" >&2; exit 1; }
+mix=()
+if [ -d "$corpus/clean" ] && [ -d "$corpus/noise" ]; then
+    mix=(--noise "$corpus/noise" "${DEFAULT_MIX[@]}")
+    corpus="$corpus/clean"
+fi
 
 # $PYTHON when set (a Python with numpy and safetensors), else the project's virtualenv.
 [ -n "${PYTHON:-}" ] || python_venv "$ROOT/Pipelines/python/requirements.txt"
@@ -34,11 +42,11 @@ rm -rf "$out/forms"
 "$PYTHON" "$ROOT/Pipelines/python/corpus_forms.py" "$corpus" "$out/forms"
 
 say "extracting the three forms"
-"$VADPREP" extract "$corpus" --out "$out/dir" --force --quiet
-"$VADPREP" extract "$out/forms/kaldi" --out "$out/kaldi" --force --quiet
+"$VADPREP" extract "$corpus" --out "$out/dir" --force --quiet "${mix[@]}"
+"$VADPREP" extract "$out/forms/kaldi" --out "$out/kaldi" --force --quiet "${mix[@]}"
 "$VADPREP" extract "$out/forms/lhotse/recordings.jsonl.gz" --supervisions "$out/forms/lhotse/supervisions.jsonl.gz" \
-    --out "$out/lhotse" --force --quiet
-"$VADPREP" extract "$out/forms/lhotse/cuts.jsonl.gz" --out "$out/lhotse-cuts" --force --quiet
+    --out "$out/lhotse" --force --quiet "${mix[@]}"
+"$VADPREP" extract "$out/forms/lhotse/cuts.jsonl.gz" --out "$out/lhotse-cuts" --force --quiet "${mix[@]}"
 
 say "comparing features and labels"
 status=0

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The main job, end to end, on the bundled default corpus: installs what is
-# missing, builds vadprep, generates the corpus (60 labelled recordings,
-# deterministic), extracts it, cuts it into the report's segments
-# (Pipelines/prepare.sh), shows and verifies the datasets, then runs a small
-# version of the report's experiment: trains its LSTM on the 3 s segments,
-# scores it on the validation split and marks speech in one recording.
+# The main job, end to end, on the default corpus: installs what is missing,
+# builds vadprep, generates the corpus (60 recordings of clean speech with
+# exact labels and a library of white, pink, brown and babble noise;
+# deterministic), extracts it with the noise mixed in by vadprep, cuts it
+# into the report's segments (Pipelines/prepare.sh), shows and verifies the
+# datasets, then runs a small version of the report's experiment: trains its
+# LSTM on the 3 s segments, scores it on the validation split and marks
+# speech in one recording.
 #
 #   Pipelines/demo.sh [OUT_DIR]        (default: demo-output/)
 source "$(dirname "$0")/common.sh"
@@ -17,7 +19,9 @@ ensure_system_packages
 build_vadprep release
 
 corpus="$out/corpus"
-generate_corpus "$corpus" --count 60 --seed 1
+# A corpus of the older layout (mixed recordings at the top) is replaced.
+[ ! -f "$corpus/corpus.tsv" ] || rm -rf "$corpus"
+generate_default_corpus "$corpus"
 
 say "extract and segment (Pipelines/prepare.sh)"
 "$ROOT/Pipelines/prepare.sh" "$corpus" "$out"
@@ -34,7 +38,7 @@ say "vadprep train (the report's lstm, 3 s segments, 4 epochs)"
 say "vadprep eval"
 "$VADPREP" eval "$out/run-lstm-3s" "$out/seg-3s/valid"
 say "vadprep predict"
-first="$(find "$out/corpus" -name '*.wav' | sort | head -n 1)"
+first="$(find "$corpus/clean" -name '*.wav' | sort | head -n 1)"
 "$VADPREP" predict "$out/run-lstm-3s" "$first" --out "$out/predictions"
 
 say "done: features in $out/features, segments in $out/seg-*/{train,valid}, a trained model in $out/run-lstm-3s (curves.svg), predictions in $out/predictions"

@@ -2,9 +2,10 @@
 
 Every kind is `kind(rng, seconds, rate) -> np.ndarray`: `seconds` of float64
 samples at `rate` Hz (16 kHz or more), peak `PEAK` (-6 dBFS), drawn only from
-`rng`. The recipes render the intent of Pipelines/make-corpus.sh's sox recipes
-(the same spectra, envelopes and event rates), with every parameter the shell
-derived from a noise offset drawn from `rng` over the same range instead.
+`rng`. The recipes render the intent of the sox recipes of the shell generator
+this one replaced (the same spectra, envelopes and event rates), with every
+parameter the shell derived from a noise offset drawn from `rng` over the same
+range instead.
 `shape` is the optional random band-pass, peak or dip and level drift.
 
 `render(kind, seed, item, ...)` is the one entry point: it seeds a generator

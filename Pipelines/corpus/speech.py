@@ -39,7 +39,7 @@ VOICES = {
 VARIANTS = ("f1 f2 f3 f4 f5 m1 m2 m3 m4 m5 m6 m7 klatt klatt2 klatt3 Annie Andy Alicia benjamin david ed Gene john "
             "linda max Michael paul quincy rob robert steph travis victor norbert shelby grandma grandpa").split()
 
-TTS_TRIM_DB = -45.0     # espeak-ng output, at -6 dB: silence is below -45 dBFS (as make-corpus.sh)
+TTS_TRIM_DB = -45.0     # espeak-ng output, at -6 dB: silence is below -45 dBFS (as the shell generator had it)
 WORD_TRIM_DB = -40.0    # recordings have a noise floor: normalised first, then trimmed at -40 dBFS
 TRIM_WINDOW_MS = 20     # the RMS window of the silence test
 MIN_CHUNK_MS = 80       # shorter chunks are dropped

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The multi-machine path on a real Slurm: starts a one-node cluster on this
-# machine (local-cluster.sh), submits the default corpus as a 4-part job
-# array plus the dependent merge (submit.sh), waits, checks that every task
+# machine (local-cluster.sh), submits the default corpus (its clean speech
+# with the noise mixed in, as Pipelines/prepare.sh extracts it: the mix of a
+# recording must not depend on the part it falls in) as a 4-part job array
+# plus the dependent merge (submit.sh), waits, checks that every task
 # and the merge completed, verifies the merged dataset, compares it byte for
 # byte with a single-machine `--jobs 2` run (compare_datasets.py), prints
 # both wall times and stops the daemons it started. Run as root.
@@ -22,7 +24,8 @@ ensure_system_packages
 python_venv "$ROOT/Pipelines/python/requirements.txt"
 
 corpus="$work/corpus"
-generate_corpus "$corpus" --count 60 --seed 1 --quiet
+generate_default_corpus "$corpus" --quiet
+mix=(--noise "$corpus/noise" "${DEFAULT_MIX[@]}")
 
 finish() {
     local status=$?
@@ -51,7 +54,7 @@ fail() {
 say "submitting $parts extraction tasks and the merge"
 rm -rf "$out"
 start=$EPOCHREALTIME
-submitted="$("$ROOT/Pipelines/slurm/submit.sh" "$corpus" "$out" "$parts")"
+submitted="$("$ROOT/Pipelines/slurm/submit.sh" "$corpus/clean" "$out" "$parts" "${mix[@]}")"
 echo "$submitted"
 array="$(sed -nE 's/^extract array job ([0-9]+) .*/\1/p' <<<"$submitted")"
 merge="$(sed -nE 's/.* merge job ([0-9]+) .*/\1/p' <<<"$submitted")"
@@ -77,7 +80,7 @@ cat "$out/logs/merge.log"
 
 say "single-machine run (--jobs 2)"
 start=$EPOCHREALTIME
-"$VADPREP" extract "$corpus" --out "$work/single" --jobs 2 --quiet --force
+"$VADPREP" extract "$corpus/clean" "${mix[@]}" --out "$work/single" --jobs 2 --quiet --force
 single_seconds="$(elapsed "$start")"
 
 "$VADPREP" verify "$out/merged"

@@ -152,20 +152,60 @@ import _VADTestSupport
         #expect(!FileManager.default.fileExists(atPath: work.file("s2")))
     }
 
-    /// The default corpus, generated as the README's main command does, cut the
-    /// report's ways: every row of every segment dataset is its source frames.
-    @Test func defaultCorpusSegmentsAreExact() throws {
+    /// The default corpus as the demo makes it (common.sh's generate_default_corpus:
+    /// the Python generator's clean speech and noise library) and prepares it
+    /// (Pipelines/prepare.sh): every recording once, noise mixed in by vadprep,
+    /// as `ID~aug1` with its clean labels; split 88/12; every row of every
+    /// segment dataset is its source frames.
+    @Test(.enabled(if: TestSupport.python != nil, "needs VADPREP_PYTHON, PYTHON or .build-venv with numpy"))
+    func defaultCorpusIsMixedByPrepareAndSegmentsAreExact() throws {
+        let python = try #require(TestSupport.python)
         let work = TestSupport.TemporaryDirectory()
-        let generate = try TestSupport.pipeline("make-corpus.sh", [work.file("corpus"), "--count", "60", "--seed", "1", "--quiet"])
+        let corpus = work.file("corpus"), out = work.file("out")
+        let generate = try TestSupport.run("/usr/bin/env", [
+            "VADPREP_PYTHON=\(python)", "bash", "-c", "source \"$1/Pipelines/common.sh\" && generate_default_corpus \"$2\"",
+            "generate", TestSupport.packageRoot, corpus])
         #expect(generate.status == 0, "\(generate.stderr)")
-        let extract = try TestSupport.vadprep(["extract", work.file("corpus"), "--out", work.file("features"), "--quiet"])
-        #expect(extract.status == 0, "\(extract.stderr)")
+        let prepare = try TestSupport.run("/usr/bin/env", ["VADPREP=\(TestSupport.vadprepExecutable)",
+                                                          "\(TestSupport.packageRoot)/Pipelines/prepare.sh", corpus, out])
+        #expect(prepare.status == 0, "\(prepare.stderr)")
+
+        // The mix: one noisy copy of each of the 60 clean recordings, none clean.
+        let cleanIDs = try String(contentsOfFile: "\(corpus)/clean/corpus.tsv", encoding: .utf8)
+            .split(separator: "\n").dropFirst().map { ($0.split(separator: "\t")[1] as NSString).deletingPathExtension }
+        #expect(cleanIDs.count == 60)
+        let mixed = try Dataset(directory: "\(out)/features")
+        #expect(mixed.index.utterances.map(\.id).sorted() == cleanIDs.map { "\($0)~aug1" }.sorted())
+        #expect(mixed.index.rawFrames != nil)
+        var snrs: Set<Double> = [], kinds: Set<String> = []
+        for record in mixed.index.utterances {
+            let augmentation = try #require(record.augmentation, "\(record.id)")
+            let snr = try #require(augmentation.snrDb, "\(record.id)")
+            snrs.insert(snr)
+            kinds.insert(String(try #require(augmentation.noise, "\(record.id)").file.split(separator: "/")[0]))
+        }
+        #expect(snrs.isSubset(of: [0, 5, 10, 20]) && snrs.count > 1, "\(snrs)")
+        #expect(kinds.isSubset(of: ["white", "pink", "brown", "babble"]) && kinds.count > 2, "\(kinds)")
+
+        // Each copy has its clean recording's labels, and other features.
+        let plain = try TestSupport.vadprep(["extract", "\(corpus)/clean", "--out", work.file("clean"), "--quiet"])
+        #expect(plain.status == 0, "\(plain.stderr)")
+        let clean = try Dataset(directory: work.file("clean"))
+        let cleanNumber = Dictionary(uniqueKeysWithValues: clean.index.utterances.enumerated().map { ($1.id, $0) })
+        for (number, record) in mixed.index.utterances.enumerated() {
+            let copy = try mixed.utterance(number), original = try clean.utterance(try #require(cleanNumber[record.inputID]))
+            #expect(Array(copy.labels) == Array(original.labels), "\(record.id): labels")
+            #expect(Array(copy.features) != Array(original.features), "\(record.id): no noise added")
+        }
+
+        // The 88/12 split, and every row of the report's segmentations.
         var rows = 0
-        for (name, arguments) in [("1s", ["--len", "1"]), ("3s", ["--mode", "random", "--len", "3", "--epochs", "2"]),
-                                  ("30s", ["--len", "30"]), ("whole", ["--mode", "whole"])] {
-            let run = try TestSupport.vadprep(["segment", work.file("features"), "--out", work.file(name), "--quiet"] + arguments)
-            #expect(run.status == 0, "\(run.stderr)")
-            rows += try Self.checkEveryRow(work.file(name), source: work.file("features"))
+        for name in ["seg-1s", "seg-3s", "seg-30s", "seg-whole", "seg-3s-fixed"] {
+            let train = try DatasetIndex.read(from: "\(out)/\(name)/train"), valid = try DatasetIndex.read(from: "\(out)/\(name)/valid")
+            let trainIDs = Set(train.utterances.map(\.id)), validIDs = Set(valid.utterances.map(\.id))
+            #expect(trainIDs.count == 53 && validIDs.count == 7 && trainIDs.isDisjoint(with: validIDs), "\(name)")
+            rows += try Self.checkEveryRow("\(out)/\(name)/train", source: "\(out)/features")
+            rows += try Self.checkEveryRow("\(out)/\(name)/valid", source: "\(out)/features")
         }
         #expect(rows > 1000)
     }

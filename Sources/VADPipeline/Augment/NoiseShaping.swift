@@ -1,8 +1,8 @@
 import Foundation
 import VADShards
 
-/// The random noise shaping of `--noise-shaping` (the one Pipelines/make-corpus.sh
-/// applies with sox): a band-pass (second-order Butterworth high-pass at the
+/// The random noise shaping of `--noise-shaping` (the one the corpus generator's
+/// `noise --noise-shaping` applies): a band-pass (second-order Butterworth high-pass at the
 /// low edge, when it is above 0, and low-pass at the high edge), a peak or dip
 /// (the audio-EQ-cookbook peaking filter) and a slow sinusoidal level drift.
 enum NoiseShaping {
