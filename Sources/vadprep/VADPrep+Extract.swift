@@ -113,6 +113,9 @@ extension VADPrep {
         @Option(help: ArgumentHelp("How many background talkers a copy gets, drawn uniformly (default 3:7).", valueName: "LO:HI"))
         var babbleSpeakers: String?
 
+        @Option(help: "Probability that a copy gets background talkers when --babble is given (default 1: every copy).")
+        var babbleProb: Double?
+
         @Option(help: "A directory of room impulse responses (at most 60 s each): copies are convolved with one, its direct path kept at time zero.")
         var rir: String?
 
@@ -201,7 +204,7 @@ extension VADPrep {
             inputOptions.supervisions = supervisions
             options.input = inputOptions.isDefault ? nil : inputOptions
             let augmentGiven = noise != nil || snr != nil || copies != nil || augmentSeed != nil || noClean || babble != nil
-                || babbleSpeakers != nil || rir != nil || reverbProb != nil || noiseShaping != nil
+                || babbleSpeakers != nil || babbleProb != nil || rir != nil || reverbProb != nil || noiseShaping != nil
             if augmentGiven {
                 var augment = AugmentOptions()
                 if let noise { augment.noise = list(noise) }
@@ -211,6 +214,7 @@ extension VADPrep {
                 augment.keepClean = !noClean
                 augment.babble = babble
                 if let babbleSpeakers, let parsed = AugmentOptions.parseCountRange(babbleSpeakers) { augment.babbleSpeakers = parsed }
+                augment.babbleProbability = babbleProb
                 augment.rir = rir
                 augment.reverbProbability = reverbProb ?? augment.reverbProbability
                 augment.noiseShaping = noiseShaping ?? augment.noiseShaping

@@ -109,6 +109,29 @@ import _VADTestSupport
         #expect(one != (try extract("other", jobs: 2, seed: 8)))
     }
 
+    /// --babble-prob P gives background talkers to about P of the copies and
+    /// records them on exactly those; without it every copy has them.
+    @Test func babbleProbabilityChoosesTheCopies() throws {
+        let work = TestSupport.TemporaryDirectory()
+        let noise = try Self.noiseDirectory(work), talkers = work.file("talkers")
+        try FileManager.default.createDirectory(atPath: talkers, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: TestSupport.fixture("corpus/speech-16k.wav"), toPath: "\(talkers)/a.wav")
+        func withBabble(_ extra: [String]) throws -> (babble: Int, copies: Int) {
+            let out = work.file("out\(extra.joined())")
+            let run = try TestSupport.vadprep(["extract", TestSupport.fixture("corpus"), "--out", out, "--quiet", "--noise", noise,
+                                               "--babble", talkers, "--babble-speakers", "2:3", "--copies", "12", "--no-clean",
+                                               "--augment-seed", "3"] + extra)
+            try #require(run.status == 0, "\(run.stderr)")
+            let utterances = try #require(try Self.index(out)["utterances"] as? [[String: Any]])
+            let babble = utterances.filter { (($0["augmentation"] as? [String: Any])?["babble"] as? [Any])?.isEmpty == false }
+            return (babble.count, utterances.count)
+        }
+        let every = try withBabble([]), none = try withBabble(["--babble-prob", "0"]), half = try withBabble(["--babble-prob", "0.5"])
+        #expect(every.copies >= 48 && every.babble == every.copies)
+        #expect(none.babble == 0 && none.copies == every.copies)
+        #expect(half.babble >= half.copies / 4 && half.babble <= 3 * half.copies / 4, "\(half)")
+    }
+
     /// Two parts of an augmented extraction (with and without the clean
     /// utterances) merge into the utterances of one run: a recording's
     /// copies count once against the listing.

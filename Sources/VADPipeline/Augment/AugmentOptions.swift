@@ -22,6 +22,10 @@ public struct AugmentOptions: Codable, Equatable, Sendable {
     public var babble: String?
     /// Fewest and most background talkers (`--babble-speakers LO:HI`).
     public var babbleSpeakers = [3, 7]
+    /// Probability that a copy gets background talkers, when `babble` is
+    /// given (`--babble-prob`; nil: every copy, and nothing recorded, so
+    /// datasets made before the option keep their bytes).
+    public var babbleProbability: Double?
     /// A directory of room impulse responses (`--rir`).
     public var rir: String?
     /// Probability that a copy is reverberated, when `rir` is given (`--reverb-prob`).
@@ -76,6 +80,7 @@ public struct AugmentOptions: Codable, Equatable, Sendable {
         check.require(babbleSpeakers.count == 2 && babbleSpeakers[0] >= 1 && babbleSpeakers[0] <= babbleSpeakers[1]
                       && babbleSpeakers[1] <= Self.maxBabbleSpeakers,
                       "--babble-speakers", speakers, "LO:HI with 1 ≤ LO ≤ HI ≤ \(Self.maxBabbleSpeakers)")
+        if let babbleProbability { check.number("--babble-prob", babbleProbability, in: 0...1) }
         check.number("--reverb-prob", reverbProbability, in: 0...1)
         check.number("--noise-shaping", noiseShaping, in: 0...1)
         if check.problems.isEmpty && noise.isEmpty && babble == nil && rir == nil {

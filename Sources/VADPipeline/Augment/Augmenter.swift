@@ -96,7 +96,7 @@ final class Augmenter {
             record.noise = AugmentationRecord.Excerpt(dir: recording.directory, file: recording.file, offset: offset)
             draws.noise = (recording, offset)
         }
-        if let babble = libraries.babble {
+        if let babble = libraries.babble, options.babbleProbability.map({ random.chance($0) }) ?? true {
             let talkers = options.babbleSpeakers[0] + random.index(options.babbleSpeakers[1] - options.babbleSpeakers[0] + 1)
             var excerpts: [AugmentationRecord.Excerpt] = []
             var chosen: [(recording: AudioLibrary.Recording, offset: Int)] = []
