@@ -63,8 +63,10 @@ let package = Package(
         .target(name: "VADNetwork", dependencies: ["BLAS", "CLSTMKernels", "VADShards", "VADOptions"]),
 
         // MARK: - Inference, for an application to embed: extract's front end +
-        // a model = speech probabilities and segments, offline or streaming
-        .target(name: "VADInference", dependencies: ["VADNetwork", "VADPipeline", "VADShards"]),
+        // a model = speech probabilities and segments, offline or streaming;
+        // with the bundled model (BundledModel/model.safetensors)
+        .target(name: "VADInference", dependencies: ["VADNetwork", "VADPipeline", "VADShards"],
+                resources: [.copy("BundledModel")]),
 
         // MARK: - Training: optimiser, losses, batches from a dataset, evaluation;
         // reads datasets, never audio (no VADPipeline, libsndfile, FFTW or soxr)

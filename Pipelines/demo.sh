@@ -5,8 +5,9 @@
 # deterministic), extracts it with the noise mixed in by vadprep, cuts it
 # into the report's segments (Pipelines/prepare.sh), shows and verifies the
 # datasets, then runs a small version of the report's experiment: trains its
-# LSTM on the 3 s segments, scores it on the validation split and marks
-# speech in one recording.
+# LSTM on the 3 s segments and scores it on the validation split; last,
+# marks speech in one recording with the bundled model and compares the
+# marks with the recording's labels.
 #
 #   Pipelines/demo.sh [OUT_DIR]        (default: demo-output/)
 source "$(dirname "$0")/common.sh"
@@ -37,8 +38,16 @@ say "vadprep train (the report's lstm, 3 s segments, 4 epochs)"
 "$VADPREP" train "$out/seg-3s/train" --valid "$out/seg-3s/valid" --model lstm --epochs 4 --seed 1 --out "$out/run-lstm-3s" --force
 say "vadprep eval"
 "$VADPREP" eval "$out/run-lstm-3s" "$out/seg-3s/valid"
-say "vadprep predict"
+say "vadprep predict (the bundled model) on a recording it never heard, against its labels"
 first="$(find "$corpus/clean" -name '*.wav' | sort | head -n 1)"
-"$VADPREP" predict "$out/run-lstm-3s" "$first" --out "$out/predictions"
+"$VADPREP" predict "$first" --out "$out/predictions"
+marked="$out/predictions/$(basename "${first%.*}").txt"
+# Frame by frame (10 ms), how often the marked speech agrees with the labels.
+awk -F'\t' 'function mark(track, a, b,   i) { for (i = int(a * 100 + 0.5); i < int(b * 100 + 0.5); i++) frames[track, i] = 1 }
+    FNR == 1 { track++ } { mark(track, $1, $2); if ($2 > end) end = $2 }
+    END { n = int(end * 100 + 0.5); for (i = 0; i < n; i++) same += (frames[1, i] == frames[2, i])
+          printf "labels and marks agree on %d of %d frames (%.1f %%)\n", same, n, 100 * same / n }' \
+    "${first%.*}.txt" "$marked"
+paste <(echo "labels"; cut -f1,2 "${first%.*}.txt") <(echo "marked"; cut -f1,2 "$marked") | column -t
 
-say "done: features in $out/features, segments in $out/seg-*/{train,valid}, a trained model in $out/run-lstm-3s (curves.svg), predictions in $out/predictions"
+say "done: features in $out/features, segments in $out/seg-*/{train,valid}, a trained model in $out/run-lstm-3s (curves.svg), speech marked in $marked"

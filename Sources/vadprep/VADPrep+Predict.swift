@@ -23,11 +23,31 @@ extension VADPrep {
                 model (lstm, lstm2, cdnn, cdnn-raw) gives the lines of the run with --window 0.
                 """)
 
-        @Argument(help: ArgumentHelp("Run directory (or a model .safetensors file).", valueName: "run"))
-        var runDirectory: String
+        @Argument(help: ArgumentHelp("""
+            Recordings (any format libsndfile reads); with --stream, - is standard input. A run directory \
+            or .safetensors file first names the model, as --model does.
+            """, valueName: "audio"))
+        var arguments: [String]
 
-        @Argument(help: ArgumentHelp("Recordings (any format libsndfile reads); with --stream, - is standard input.", valueName: "audio"))
-        var audio: [String]
+        @Option(help: ArgumentHelp("""
+            The model: a `vadprep train` run directory or its model .safetensors file (default: the bundled \
+            model, a causal LSTM of 64 cells trained by Pipelines/vad-benchmark.sh).
+            """, valueName: "run"))
+        var model: String?
+
+        /// The model named by --model or by a first argument that is a run
+        /// directory or a .safetensors file (the form before --model existed);
+        /// nil: the bundled model.
+        var namedModel: String? {
+            if let model { return model }
+            guard let first = arguments.first, arguments.count > 1 else { return nil }
+            var directory: ObjCBool = false
+            let isDirectory = FileManager.default.fileExists(atPath: first, isDirectory: &directory) && directory.boolValue
+            return first.hasSuffix(".safetensors") || isDirectory ? first : nil
+        }
+
+        /// The recordings: the arguments after the model, if one came first.
+        var audio: [String] { model == nil && namedModel != nil ? Array(arguments.dropFirst()) : arguments }
 
         @Option(help: "Directory the outputs are written to (not with --stream).")
         var out: String?
@@ -61,6 +81,7 @@ extension VADPrep {
         }
 
         func validate() throws {
+            if audio.isEmpty { throw ValidationError("Missing expected argument '<audio> ...'") }
             var check = OptionCheck()
             check.number("--threshold", threshold, in: 0...1)  // as typed, before it becomes a Float
             check.integer("--threads", threads, in: OptionLimits.threads)
@@ -80,9 +101,15 @@ extension VADPrep {
 
         func run() throws {
             ComputeThreads.use(threads)
-            let path = runDirectory.hasSuffix(".safetensors") ? runDirectory : "\(runDirectory)/\(Trainer.modelFile)"
-            let predictor: Predictor
-            do { predictor = try Predictor(modelPath: path) } catch {
+            let predictor: Predictor, path: String
+            do {
+                if let named = namedModel {
+                    path = named.hasSuffix(".safetensors") ? named : "\(named)/\(Trainer.modelFile)"
+                } else {
+                    path = try BundledModel.path()
+                }
+                predictor = try Predictor(modelPath: path)
+            } catch {
                 Terminal.warn("vadprep predict: \(error)")
                 throw ExitCode(1)
             }
