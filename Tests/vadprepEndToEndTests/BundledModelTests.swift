@@ -59,4 +59,20 @@ import _VADTestSupport
             """)
         #expect(!FileManager.default.fileExists(atPath: work.file("out")))
     }
+
+    /// The bundled model streams: standard input in odd pieces gives the
+    /// lines of the offline run over the whole recording.
+    @Test func theBundledModelStreamsAsItRunsOffline() throws {
+        let work = TestSupport.TemporaryDirectory()
+        let options = ["--min-silence", "0.1"]
+        let offline = try TestSupport.vadprep(["predict", Self.recording, "--window", "0", "--out", work.path, "--quiet"] + options)
+        #expect(offline.status == 0, "\(offline.stderr)")
+        let expected = try String(contentsOfFile: work.file("speech-16k.txt"), encoding: .utf8)
+        #expect(expected.split(separator: "\n").count == 2)
+        let pcm = try StreamTests.rawPCM(Self.recording)
+        for piece in [1, 333 * 2, pcm.count] {
+            let streamed = try StreamTests.vadprep(["predict", "-", "--stream"] + options, input: pcm, piece: piece)
+            #expect(streamed.status == 0 && streamed.stdout == expected, "pieces of \(piece) bytes: \(streamed.stderr)")
+        }
+    }
 }
