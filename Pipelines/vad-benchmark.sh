@@ -23,18 +23,19 @@
 # deltas, 36 epochs, cosine learning rate. --clean trains on the clean speech
 # alone instead, to show what the augmentation brings. Then the model is run
 # over each test set as one sequence per recording (--window 0, what --stream
-# gives) and its speed printed next to Silero's, both on one thread.
+# gives; --window W for W-second windows, as a bidirectional model wants) and
+# its speed printed next to Silero's, both on one thread.
 # --bundle copies the trained model over the one vadprep predict runs by
 # default (Sources/VADInference/BundledModel/model.safetensors).
 #
 #   Pipelines/vad-benchmark.sh [OUT] [--run RUN] [--seed S] [--model M]
-#       [--hidden H] [--layers L] [--epochs E] [--clean] [--count N] [--bundle]
+#       [--hidden H] [--layers L] [--epochs E] [--window W] [--clean] [--count N] [--bundle]
 #   (RUN: an existing `vadprep train` run directory to score instead)
 source "$(dirname "$0")/common.sh"
 
 out="$ROOT/vad-benchmark-output"
 [ $# -gt 0 ] && [ "${1#--}" = "$1" ] && { out="$1"; shift; }
-run="" count=100 seed=1 model=lstm hidden=64 layers=1 epochs=36 clean=0 bundle=0
+run="" count=100 seed=1 model=lstm hidden=64 layers=1 epochs=36 clean=0 bundle=0 window=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --run) run="$2" ;;
@@ -44,6 +45,7 @@ while [ $# -gt 0 ]; do
         --hidden) hidden="$2" ;;
         --layers) layers="$2" ;;
         --epochs) epochs="$2" ;;
+        --window) window="$2" ;;
         --clean) clean=1; shift; continue ;;
         --bundle) bundle=1; shift; continue ;;
         *) echo "vad-benchmark.sh: unknown option $1" >&2; exit 2 ;;
@@ -126,17 +128,17 @@ test_set() {
     mapfile -t audio < <(find "$out/audio-$set" -name '*.wav' | sort)
     rm -rf "$out/predictions-$set"
     started=$(date +%s.%N)
-    "$VADPREP" predict "$run" "${audio[@]}" --out "$out/predictions-$set" --window 0 --threads 1 --quiet
+    "$VADPREP" predict --model "$run" "${audio[@]}" --out "$out/predictions-$set" --window "$window" --threads 1 --quiet
     finished=$(date +%s.%N)
     say "scoring test set $set (frames of vadprep's grid; unknown labels skipped)"
     {
         "$PYTHON" "$ROOT/Pipelines/python/peer_vads.py" "$out/features-$set" --silero "$silero" \
             --predictions "$out/predictions-$set" --name "$name" --json "$out/results-$set.json" --scores "$out/scores-$set.npz"
-        "$PYTHON" - "$out/features-$set/index.json" "$started" "$finished" <<'PY'
+        "$PYTHON" - "$out/features-$set/index.json" "$started" "$finished" "$window" <<'PY'
 import json, sys
 seconds = sum(u["duration_seconds"] for u in json.load(open(sys.argv[1]))["utterances"])
 wall = float(sys.argv[3]) - float(sys.argv[2])
-print(f"vadprep predict (--window 0 --threads 1, whole process: decode, features, model): {seconds:.1f} s of audio in {wall:.2f} s, {seconds / wall:.0f} x real time")
+print(f"vadprep predict (--window {sys.argv[4]} --threads 1, whole process: decode, features, model): {seconds:.1f} s of audio in {wall:.2f} s, {seconds / wall:.0f} x real time")
 PY
     } | tee "$out/results-$set.md"
 }
