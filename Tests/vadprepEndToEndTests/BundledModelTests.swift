@@ -75,4 +75,58 @@ import _VADTestSupport
             #expect(streamed.status == 0 && streamed.stdout == expected, "pieces of \(piece) bytes: \(streamed.stderr)")
         }
     }
+
+    /// On the default corpus, mixed with its noise as the demo mixes it: for
+    /// 20 recordings, `--stream` over the files gives each file's lines of the
+    /// offline run over the whole recording, and standard input does for
+    /// three clean 16-bit recordings.
+    @Test(.enabled(if: TestSupport.python != nil, "needs VADPREP_PYTHON, PYTHON or .build-venv with numpy"))
+    func streamingEqualsOfflineOnTheDefaultCorpus() throws {
+        let python = try #require(TestSupport.python)
+        let work = TestSupport.TemporaryDirectory()
+        let corpus = work.file("corpus"), mixed = work.file("mixed")
+        let generate = try TestSupport.run("/usr/bin/env", [
+            "VADPREP_PYTHON=\(python)", "bash", "-c", "source \"$1/Pipelines/common.sh\" && generate_default_corpus \"$2\" --quiet",
+            "generate", TestSupport.packageRoot, corpus])
+        try #require(generate.status == 0, "\(generate.stderr)")
+        let mix = try TestSupport.vadprep(["extract", "\(corpus)/clean", "--noise", "\(corpus)/noise", "--snr", "0,5,10,20", "--copies", "1",
+                                           "--no-clean", "--augment-seed", "1", "--write-audio", mixed, "--out", work.file("features"), "--quiet"])
+        try #require(mix.status == 0, "\(mix.stderr)")
+        func files(_ directory: String, _ suffix: String) -> [String] {
+            let all = FileManager.default.enumerator(atPath: directory)?.compactMap { $0 as? String } ?? []
+            return all.filter { $0.hasSuffix(suffix) }.sorted().map { "\(directory)/\($0)" }
+        }
+        let recordings = Array(files(mixed, ".wav").prefix(20))
+        try #require(recordings.count == 20)
+        let offline = try TestSupport.vadprep(["predict"] + recordings + ["--window", "0", "--out", work.file("offline"), "--quiet"])
+        try #require(offline.status == 0, "\(offline.stderr)")
+        let streamed = try TestSupport.vadprep(["predict"] + recordings + ["--stream"])
+        try #require(streamed.status == 0, "\(streamed.stderr)")
+        var segments = 0
+        for recording in recordings {
+            let stem = ((recording as NSString).lastPathComponent as NSString).deletingPathExtension
+            let expected = try String(contentsOfFile: work.file("offline/\(stem).txt"), encoding: .utf8)
+            let lines = streamed.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+                .filter { $0.hasPrefix("\(recording)\t") }.map { $0.dropFirst(recording.count + 1) + "\n" }.joined()
+            #expect(lines == expected, "\(stem)")
+            segments += expected.split(separator: "\n").count
+        }
+        #expect(segments >= 40, "too few segments to compare: \(segments)")
+        // Standard input carries 16 kHz mono 16-bit PCM: recordings already in that form.
+        func isPCM16k(_ path: String) -> Bool {
+            guard let header = FileManager.default.contents(atPath: path)?.prefix(36), header.count == 36 else { return false }
+            let h = [UInt8](header)
+            return h[22] == 1 && h[23] == 0 && (Int(h[24]) | Int(h[25]) << 8 | Int(h[26]) << 16) == 16000 && h[34] == 16
+        }
+        let pcm = files("\(corpus)/clean", ".wav").filter(isPCM16k).prefix(3)
+        #expect(pcm.count == 3)
+        for recording in pcm {
+            let name = ((recording as NSString).lastPathComponent as NSString).deletingPathExtension
+            let run = try TestSupport.vadprep(["predict", recording, "--window", "0", "--out", work.file("clean"), "--quiet"])
+            try #require(run.status == 0, "\(run.stderr)")
+            let expected = try String(contentsOfFile: work.file("clean/\(name).txt"), encoding: .utf8)
+            let piped = try StreamTests.vadprep(["predict", "-", "--stream"], input: try StreamTests.rawPCM(recording), piece: 4001)
+            #expect(piped.status == 0 && piped.stdout == expected, "\(name): \(piped.stderr)")
+        }
+    }
 }
