@@ -22,8 +22,9 @@ import _VADTestSupport
     /// The samples of a 32-bit float WAV written by --write-audio.
     static func readFloatWAV(_ path: String) throws -> [Float] {
         let data = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-        try #require(data.count >= 44 && Array(data[36..<40]) == Array("data".utf8) && data[20] == 3, "\(path) is not vadprep's float WAV")
-        return stride(from: 44, to: data.count, by: 4).map { i in
+        try #require(data.count >= 58 && Array(data[38..<42]) == Array("fact".utf8) && Array(data[50..<54]) == Array("data".utf8)
+                     && data[20] == 3, "\(path) is not vadprep's float WAV")
+        return stride(from: 58, to: data.count, by: 4).map { i in
             Float(bitPattern: UInt32(data[i]) | UInt32(data[i + 1]) << 8 | UInt32(data[i + 2]) << 16 | UInt32(data[i + 3]) << 24)
         }
     }

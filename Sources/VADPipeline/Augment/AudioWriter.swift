@@ -38,16 +38,20 @@ enum AudioWriter {
         return nil
     }
 
-    /// The bytes of a mono IEEE-float WAV file.
+    /// The bytes of a mono IEEE-float WAV file: as the format wants for
+    /// samples that are not integer PCM, an 18-byte `fmt ` chunk (with its
+    /// extension size, 0) and a `fact` chunk with the sample count, then
+    /// `data` at byte 58.
     static func wav(_ samples: [Float], sampleRate: Int) -> [UInt8] {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(44 + 4 * samples.count)
+        bytes.reserveCapacity(58 + 4 * samples.count)
         func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
         func u16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
         let data = UInt32(truncatingIfNeeded: 4 * samples.count)
-        bytes += Array("RIFF".utf8); u32(36 &+ data); bytes += Array("WAVE".utf8)
-        bytes += Array("fmt ".utf8); u32(16); u16(3); u16(1)
-        u32(UInt32(truncatingIfNeeded: sampleRate)); u32(UInt32(truncatingIfNeeded: 4 * sampleRate)); u16(4); u16(32)
+        bytes += Array("RIFF".utf8); u32(50 &+ data); bytes += Array("WAVE".utf8)
+        bytes += Array("fmt ".utf8); u32(18); u16(3); u16(1)
+        u32(UInt32(truncatingIfNeeded: sampleRate)); u32(UInt32(truncatingIfNeeded: 4 * sampleRate)); u16(4); u16(32); u16(0)
+        bytes += Array("fact".utf8); u32(4); u32(UInt32(truncatingIfNeeded: samples.count))
         bytes += Array("data".utf8); u32(data)
         for x in samples { u32((x / 32768).bitPattern) }
         return bytes
