@@ -42,10 +42,12 @@ say "vadprep predict (the bundled model) on a recording it never heard, against 
 first="$(find "$corpus/clean" -name '*.wav' | sort | head -n 1)"
 "$VADPREP" predict "$first" --out "$out/predictions"
 marked="$out/predictions/$(basename "${first%.*}").txt"
-# Frame by frame (10 ms), how often the marked speech agrees with the labels.
-awk -F'\t' 'function mark(track, a, b,   i) { for (i = int(a * 100 + 0.5); i < int(b * 100 + 0.5); i++) frames[track, i] = 1 }
-    FNR == 1 { track++ } { mark(track, $1, $2); if ($2 > end) end = $2 }
-    END { n = int(end * 100 + 0.5); for (i = 0; i < n; i++) same += (frames[1, i] == frames[2, i])
+# Frame by frame (10 ms, over the whole recording: the .npy holds one float32
+# per frame after its 128-byte header), how often the marks agree with the labels.
+frames=$(( ($(stat -c %s "${marked%.txt}.npy") - 128) / 4 ))
+awk -F'\t' -v n="$frames" 'function mark(track, a, b,   i) { for (i = int(a * 100 + 0.5); i < int(b * 100 + 0.5); i++) frames[track, i] = 1 }
+    FNR == 1 { track++ } { mark(track, $1, $2) }
+    END { for (i = 0; i < n; i++) same += (frames[1, i] == frames[2, i])
           printf "labels and marks agree on %d of %d frames (%.1f %%)\n", same, n, 100 * same / n }' \
     "${first%.*}.txt" "$marked"
 paste <(echo "labels"; cut -f1,2 "${first%.*}.txt") <(echo "marked"; cut -f1,2 "$marked") | column -t
