@@ -87,6 +87,30 @@ import _VADTestSupport
         }
     }
 
+    /// A raw-waveform model reads int16 shards as it reads float32 ones:
+    /// trained on one, it scores the int16 dataset exactly as the float32
+    /// dataset of the same audio, and trains on int16 utterances directly.
+    @Test func rawWaveformModelsReadBothTypes() throws {
+        let work = TestSupport.TemporaryDirectory()
+        let corpus = try Self.corpus(in: work)
+        try Self.extract(corpus, work.file("small"), ["--shard-size", "1k"])
+        try Self.extract(corpus, work.file("one"), [])
+        let train = try TestSupport.vadprep(["train", work.file("small"), "--model", "cdnn-raw", "--epochs", "1",
+                                             "--threads", "1", "--out", work.file("run"), "--quiet"])
+        try #require(train.status == 0, "\(train.stderr)")
+        let a = try TestSupport.vadprep(["eval", work.file("run"), work.file("small"), "--json"])
+        let b = try TestSupport.vadprep(["eval", work.file("run"), work.file("one"), "--json"])
+        #expect(a.status == 0 && b.status == 0, "\(a.stderr) \(b.stderr)")
+        func metrics(_ text: String) throws -> [String: JSONValue] {
+            let object = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+            guard case .object(var members) = object else { return [:] }
+            members["dataset"] = nil
+            return members
+        }
+        #expect(!a.stdout.isEmpty)
+        #expect(try metrics(a.stdout) == metrics(b.stdout), "\(a.stdout)\n\(b.stdout)")
+    }
+
     /// The Python readers read both types, and the README's strided view of
     /// raw frames gives the same frames from an int16 shard and a float32 one.
     @Test(.enabled(if: python != nil, "needs VADPREP_PYTHON, PYTHON or .build-venv with numpy"))
