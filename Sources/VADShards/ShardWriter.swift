@@ -109,8 +109,17 @@ public final class ShardWriter {
     /// `WaveformSamples.fitsInt16`).
     public func append(_ index: Int, floats values: [Float]) throws {
         if let file = planned, plannedNarrowed.contains(index) {
-            let narrowed = values.withUnsafeBufferPointer { WaveformSamples.narrowed($0) }
-            if file.fits(index, 2 * narrowed.count) { return try narrowed.withUnsafeBytes { try file.write(index, $0) } }
+            if file.fits(index, 2 * values.count) {
+                // In pieces, so that a long recording is not held twice.
+                let piece = 1 << 16
+                try values.withUnsafeBufferPointer { all in
+                    for start in stride(from: 0, to: all.count, by: piece) {
+                        let narrowed = WaveformSamples.narrowed(UnsafeBufferPointer(rebasing: all[start..<min(start + piece, all.count)]))
+                        try narrowed.withUnsafeBytes { try file.write(index, $0) }
+                    }
+                }
+                return
+            }
             try unplan()
         }
         try values.withUnsafeBytes { try append(index, $0) }
