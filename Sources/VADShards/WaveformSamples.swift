@@ -61,13 +61,17 @@ public enum WaveformSamples {
 
     /// Whether every one of `values` is stored exactly as int16: a whole
     /// number in [-32768, 32767] (NaN and infinities are not). One
-    /// branch-free pass that the compiler vectorises.
+    /// branch-free pass that the compiler vectorises: a value in range is
+    /// whole when adding and taking away 1.5 * 2^23 (which rounds to a whole
+    /// number at float32's precision there) gives it back.
     public static func fitsInt16(_ values: UnsafeBufferPointer<Float>) -> Bool {
-        var bad = false
+        var fits: UInt32 = 1
         for value in values {
-            bad = bad || !(value >= -32768 && value <= 32767 && value.rounded(.towardZero) == value)
+            let inRange: UInt32 = (value >= -32768 ? 1 : 0) & (value <= 32767 ? 1 : 0)
+            let whole: UInt32 = (value + roundingMagic) - roundingMagic == value ? 1 : 0
+            fits &= inRange & whole
         }
-        return !bad
+        return fits == 1
     }
 
     /// Whether every one of `values` is stored exactly as int16.
@@ -75,13 +79,18 @@ public enum WaveformSamples {
         values.withUnsafeBufferPointer { fitsInt16($0) }
     }
 
-    /// `values`, each a whole number in int16's range (`fitsInt16`), as int16
-    /// (values outside are clamped; none is expected).
+    /// 1.5 * 2^23: `x + roundingMagic` is `x` rounded to a whole number, for
+    /// |x| <= 2^22, held in the low mantissa bits.
+    private static let roundingMagic: Float = 12_582_912
+
+    /// `values`, each a whole number in int16's range (`fitsInt16`), as int16:
+    /// the low 16 bits of `value + 1.5 * 2^23` (branch-free; values outside
+    /// are clamped first, NaN gives some value; none is expected).
     public static func narrowed(_ values: UnsafeBufferPointer<Float>) -> [Int16] {
         [Int16](unsafeUninitializedCapacity: values.count) { buffer, initialized in
             for i in values.indices {
-                let value = values[i]
-                buffer[i] = value >= 32767 ? 32767 : value <= -32768 ? -32768 : value == value ? Int16(value) : 0
+                let clamped = Swift.max(-32768, Swift.min(32767, values[i]))
+                buffer[i] = Int16(truncatingIfNeeded: (clamped + roundingMagic).bitPattern)
             }
             initialized = values.count
         }

@@ -87,7 +87,7 @@ import _VADTestSupport
 
     @Test func whatFitsInt16() {
         #expect(WaveformSamples.fitsInt16([0, -0.0, 1, -1, 32767, -32768, 12345]))
-        for bad: Float in [32768, -32769, 0.5, -0.25, 1e10, .nan, .infinity, -.infinity] {
+        for bad: Float in [32768, -32769, 32767.5, -32768.5, 0.5, -0.25, 1e10, 4_194_305, .nan, .infinity, -.infinity] {
             #expect(!WaveformSamples.fitsInt16([0, bad, 0]), "\(bad)")
         }
         #expect(WaveformSamples.fitsInt16([]))
