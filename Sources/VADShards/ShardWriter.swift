@@ -103,6 +103,21 @@ public final class ShardWriter {
         }
     }
 
+    /// Appends `values` to float32 tensor number `index`, widened: a planned
+    /// shard that planned it as int16 takes them as they are, a spooled one
+    /// spools them as float32 (and narrows them back if `finish` is told to).
+    public func append(_ index: Int, int16s values: [Int16]) throws {
+        if let file = planned, plannedNarrowed.contains(index) {
+            if file.fits(index, 2 * values.count) { return try values.withUnsafeBytes { try file.write(index, $0) } }
+            try unplan()
+        }
+        let piece = 1 << 16
+        for start in stride(from: 0, to: values.count, by: piece) {
+            let widened = values[start..<min(start + piece, values.count)].map(Float.init)
+            try widened.withUnsafeBytes { try append(index, $0) }
+        }
+    }
+
     /// Appends `values` to float32 tensor number `index`, which may be stored
     /// narrowed: a planned shard that planned it as int16 takes the values as
     /// int16 (the caller has checked that they are whole numbers in range:

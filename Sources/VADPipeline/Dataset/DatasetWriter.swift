@@ -95,14 +95,18 @@ final class DatasetWriter {
         let writer = shard!
         let raw = rawLayout != nil
         let waveformCount = utterance.waveform?.count ?? 0
-        let fitsInt16 = utterance.waveform.map(WaveformSamples.fitsInt16) ?? false
+        let fitsInt16 = utterance.waveform?.fitsInt16 ?? false
+        func appendWaveform(_ tensor: Int) throws {
+            guard let waveform = utterance.waveform else { return }
+            if waveform.fitsInt16 { try writer.append(tensor, int16s: waveform.int16) } else { try writer.append(tensor, floats: waveform.float32) }
+        }
         if let plan {
             let row = shardIDs.count
             let actual = PlannedUtterance(id: utterance.item.id, frames: utterance.frames, samples: waveformCount, fitsInt16: fitsInt16)
             if row < plan.count && plan[row] == actual {
                 // The offsets were written with the plan.
                 try writer.append(raw ? 2 : 1, utterance.features)
-                if raw { try writer.append(3, floats: utterance.waveform!) }
+                try appendWaveform(3)
                 try writer.append(raw ? 4 : 2, utterance.labels)
             } else {
                 try unplan()
@@ -114,7 +118,7 @@ final class DatasetWriter {
                 try writer.append(tensor, [sampleOffset + Int64(waveformCount)]); tensor += 1
             }
             try writer.append(tensor, utterance.features); tensor += 1
-            if raw { try writer.append(tensor, floats: utterance.waveform!); tensor += 1 }
+            if raw { try appendWaveform(tensor); tensor += 1 }
             try writer.append(tensor, utterance.labels)
             try writer.append(0, [frameOffset + Int64(utterance.frames)])
         }
