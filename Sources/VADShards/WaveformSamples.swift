@@ -60,18 +60,28 @@ public enum WaveformSamples {
     }
 
     /// Whether every one of `values` is stored exactly as int16: a whole
-    /// number in [-32768, 32767] (NaN and infinities are not). One
-    /// branch-free pass that the compiler vectorises: a value in range is
-    /// whole when adding and taking away 1.5 * 2^23 (which rounds to a whole
-    /// number at float32's precision there) gives it back.
+    /// number in [-32768, 32767] (NaN and infinities are not). A value in
+    /// range is whole when adding and taking away 1.5 * 2^23 (which rounds
+    /// to a whole number at float32's precision there) gives it back; eight
+    /// values at a time, without branches.
     public static func fitsInt16(_ values: UnsafeBufferPointer<Float>) -> Bool {
-        var fits: UInt32 = 1
-        for value in values {
-            let inRange: UInt32 = (value >= -32768 ? 1 : 0) & (value <= 32767 ? 1 : 0)
-            let whole: UInt32 = (value + roundingMagic) - roundingMagic == value ? 1 : 0
-            fits &= inRange & whole
+        guard let base = values.baseAddress else { return true }
+        let magic = SIMD8<Float>(repeating: roundingMagic)
+        let low = SIMD8<Float>(repeating: -32768), high = SIMD8<Float>(repeating: 32767)
+        var fits = SIMDMask<SIMD8<Int32>>(repeating: true)
+        var i = 0
+        while i + 8 <= values.count {
+            let v = UnsafeRawPointer(base + i).loadUnaligned(as: SIMD8<Float>.self)
+            fits .&= (v .>= low) .& (v .<= high) .& ((v + magic) - magic .== v)
+            i += 8
         }
-        return fits == 1
+        var rest = true
+        while i < values.count {
+            let v = values[i]
+            rest = rest && v >= -32768 && v <= 32767 && (v + roundingMagic) - roundingMagic == v
+            i += 1
+        }
+        return all(fits) && rest
     }
 
     /// Whether every one of `values` is stored exactly as int16.

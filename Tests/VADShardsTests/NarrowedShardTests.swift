@@ -89,6 +89,13 @@ import _VADTestSupport
         #expect(WaveformSamples.fitsInt16([0, -0.0, 1, -1, 32767, -32768, 12345]))
         for bad: Float in [32768, -32769, 32767.5, -32768.5, 0.5, -0.25, 1e10, 4_194_305, .nan, .infinity, -.infinity] {
             #expect(!WaveformSamples.fitsInt16([0, bad, 0]), "\(bad)")
+            // Anywhere in a longer run: in the eight-at-a-time body or the tail.
+            for position in [0, 5, 7, 8, 15, 16, 20, 22] {
+                var values = (0..<23).map { Float($0 * 1000 - 11000) }
+                #expect(WaveformSamples.fitsInt16(values))
+                values[position] = bad
+                #expect(!WaveformSamples.fitsInt16(values), "\(bad) at \(position)")
+            }
         }
         #expect(WaveformSamples.fitsInt16([]))
     }
