@@ -29,6 +29,10 @@
 # medians.
 #
 #   Pipelines/bench.sh [REPEATS] [--inputs-only | --augment-only | --scaling-only]     (default 5)
+#
+# BENCH_PYTHON=PATH runs the peers with that interpreter instead of a
+# virtualenv made for them (VADPREP_PYTHON does the same for the corpus
+# generator).
 source "$(dirname "$0")/common.sh"
 repeats="${1:-5}"
 inputs_only=""
@@ -196,8 +200,12 @@ scaling() {
                 jobs2) run=("$VADPREP" extract "$work/tenfold" --jobs 2) ;;
                 raw) run=(taskset -c 0 "$VADPREP" extract "$work/tenfold" --jobs 1 --raw-frames) ;;
             esac
+            # The previous run's output is removed outside the clock (with
+            # --force, deleting the larger raw-frames dataset cost that run
+            # about 0.1 s before its workers started).
+            rm -rf "$work/scale-$kind"
             start=$EPOCHREALTIME
-            /usr/bin/time -f "%M" -o "$work/time.txt" "${run[@]}" --out "$work/scale-$kind" --force --quiet --timings >/dev/null
+            /usr/bin/time -f "%M" -o "$work/time.txt" "${run[@]}" --out "$work/scale-$kind" --quiet --timings >/dev/null
             end=$EPOCHREALTIME
             t=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.4f", b - a }')
             runs[$kind]+="$t "
@@ -247,6 +255,7 @@ scaling() {
     awk -v s="$s" 'BEGIN { printf "  serial share of --jobs 1, process start included: %.1f %%   (target at most 8 %%); Amdahl: at most %.2fx on 2 cores, %.1fx on 16\n",
         100 * s, 1 / (s + (1 - s) / 2), 1 / (s + (1 - s) / 16) }'
     awk -v a="$j1" -v r="$raw" 'BEGIN { printf "  --raw-frames at --jobs 1: %+.1f %% over plain   (target at most +40 %%)\n", 100 * (r / a - 1) }'
+    echo "  --raw-frames waveform stored as: $(grep -o '"waveform_dtype" : "[A-Z0-9]*"' "$work/scale-raw/index.json" | cut -d'"' -f4 | sort | uniq -c | awk '{ printf "%s%s shards %s", (NR > 1 ? ", " : ""), $1, $2 }')"
     rm -rf "$work/scale-jobs1" "$work/scale-jobs2" "$work/scale-raw"
 }
 
@@ -257,8 +266,12 @@ if [ -z "$scaling_only" ]; then
     [ -n "$inputs_only" ] && exit 0
 fi
 
-say "peers' virtualenv"
-python_venv "$ROOT/Pipelines/python/requirements-bench.txt" "$work/venv"
+if [ -n "${BENCH_PYTHON:-}" ]; then
+    PYTHON="$BENCH_PYTHON"  # an interpreter of one's own; peers it cannot import are reported as not measured
+else
+    say "peers' virtualenv"
+    python_venv "$ROOT/Pipelines/python/requirements-bench.txt" "$work/venv"
+fi
 scaling
 [ -n "$scaling_only" ] && exit 0
 peers=(knf librosa psf)

@@ -78,7 +78,7 @@ def main(directory):
             for row, u in enumerate(members):
                 w = waveform[woffsets[row]:woffsets[row + 1]]
                 view = as_strided(w[raw["first"]:], shape=(u["frames"], raw["length"]),
-                                  strides=(shift * 4, 4), writeable=False)
+                                  strides=(shift * w.itemsize, w.itemsize), writeable=False)
                 check(view.shape == (u["frames"], raw["length"]) and view[-1, -1] == w[raw["first"] + (u["frames"] - 1) * shift + raw["length"] - 1],
                       f"{u['id']}: raw frames fit in the stored waveform")
                 # The middle sample of raw frame i is the signal sample at the MFCC frame's centre.

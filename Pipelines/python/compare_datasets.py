@@ -37,7 +37,7 @@ def utterances(directory):
                 "labels": t["labels"][first:end].tobytes()}
         if "waveform" in t:
             a, b = t["waveform_offsets"][row], t["waveform_offsets"][row + 1]
-            data["waveform"] = t["waveform"][a:b].tobytes()
+            data["waveform"] = (str(t["waveform"].dtype), t["waveform"][a:b].tobytes())
         yield u["id"], data
 
 

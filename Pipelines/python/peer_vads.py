@@ -47,7 +47,7 @@ def utterances(directory):
         labels = t["labels"][t["utterance_offsets"][row]:t["utterance_offsets"][row + 1]]
         start = t["waveform_offsets"][row] + raw["left_padding"]
         samples = int(round(u["duration_seconds"] * rate))
-        signal = t["waveform"][start:start + samples]
+        signal = t["waveform"][start:start + samples].astype(np.float32)  # stored int16 or float32
         i = np.arange(len(labels))
         centres = i * shift + (length // 2 if frame["snip_edges"] else shift // 2)
         yield u, signal, labels, centres

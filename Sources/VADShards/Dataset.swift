@@ -39,7 +39,7 @@ public final class Dataset: @unchecked Sendable {
         guard hash.hexDigest() == record.sha256 else {
             throw ShardError(path, "SHA-256 does not match the index (the file is damaged); run vadprep verify")
         }
-        try DatasetChecker.checkStructure(of: reader, members: members[number], index: index)
+        try DatasetChecker.checkStructure(of: reader, shard: record, members: members[number], index: index)
         readers[number] = reader
         return reader
     }
@@ -72,14 +72,14 @@ public final class Dataset: @unchecked Sendable {
         guard 0 <= first, first <= end, end * dimension <= features.count, end <= labels.count, end - first == record.frames else {
             throw ShardError(reader.path, "utterance_offsets of \(record.id) do not match the index")
         }
-        var waveform: UnsafeBufferPointer<Float>?
+        var waveform: WaveformSamples?
         if index.rawFrames != nil {
-            let samples = try reader.floats(ShardMetadata.waveform)
+            let samples = try reader.waveform()
             let sampleOffsets = try reader.int64s(ShardMetadata.waveformOffsets)
             guard record.row + 1 < sampleOffsets.count else { throw ShardError(reader.path, "has no waveform row \(record.row)") }
             let from = Int(sampleOffsets[record.row]), to = Int(sampleOffsets[record.row + 1])
             guard from <= to, to <= samples.count else { throw ShardError(reader.path, "waveform_offsets of \(record.id) are out of range") }
-            waveform = UnsafeBufferPointer(rebasing: samples[from..<to])
+            waveform = samples[from..<to]
         }
         return UtteranceView(record: record, dimension: dimension,
                              features: UnsafeBufferPointer(rebasing: features[(first * dimension)..<(end * dimension)]),
@@ -94,8 +94,9 @@ public struct UtteranceView {
     /// `[frames x dimension]`, row-major.
     public let features: UnsafeBufferPointer<Float>
     public let labels: UnsafeBufferPointer<UInt8>
-    /// The stored, zero-padded waveform (see `RawFrameLayout`), when present.
-    public let waveform: UnsafeBufferPointer<Float>?
+    /// The stored, zero-padded waveform (see `RawFrameLayout`), when present:
+    /// int16 or float32 as its shard stores it (`WaveformSamples`).
+    public let waveform: WaveformSamples?
 
     public var frames: Int { labels.count }
 }

@@ -79,6 +79,17 @@ public enum DatasetChecker {
             if shard.bytes < 0 || shard.utterances < 0 || shard.frames < 0 {
                 problem("shard \(shard.file) is recorded with a negative size or count")
             }
+            if let dtype = shard.waveformDtype {
+                if index.rawFrames == nil {
+                    problem("shard \(shard.file) records a waveform type, but the dataset has no raw frames")
+                } else if dtype == DType.i16.rawValue {
+                    if index.formatVersion < 2 || index.kind != "features" {
+                        problem("shard \(shard.file) records an int16 waveform, which only features datasets of format version 2 or later store")
+                    }
+                } else if dtype != DType.f32.rawValue {
+                    problem("shard \(shard.file) records waveform type \(jsonString(dtype)), expected \"I16\" or \"F32\"")
+                }
+            }
             if shard.sha256.utf8.count != 64 || !shard.sha256.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) {
                 problem("shard \(shard.file) has no valid SHA-256 (64 lowercase hex digits)")
             }
@@ -157,7 +168,10 @@ public enum DatasetChecker {
     /// utterance list, every tensor's dtype and shape, the offsets and start
     /// frames. `members` are the shard's records (see `members(of:)`) of an
     /// index that passed `check`.
-    public static func checkStructure(of reader: ShardReader, members: [UtteranceRecord], index: DatasetIndex) throws(ShardError) {
+    /// `shard` is the index's record of the shard, whose waveform type the
+    /// header must have.
+    public static func checkStructure(of reader: ShardReader, shard: ShardRecord, members: [UtteranceRecord],
+                                      index: DatasetIndex) throws(ShardError) {
         let path = reader.path
         guard let ids = ShardMetadata.utteranceIDs(reader.header.metadata) else {
             throw ShardError(path, "header has no utterance list (__metadata__.utterances)")
@@ -215,8 +229,9 @@ public enum DatasetChecker {
         if index.rawFrames != nil {
             try expect(ShardMetadata.waveformOffsets, .i64, [rows + 1])
             let samples = try reader.info(ShardMetadata.waveform)
-            guard samples.dtype == .f32, samples.shape.count == 1 else {
-                throw ShardError(path, "tensor \"waveform\" is \(samples.dtype.rawValue) \(samples.shape), expected F32 [samples]")
+            let dtype = shard.waveformType
+            guard samples.dtype == dtype, samples.shape.count == 1 else {
+                throw ShardError(path, "tensor \"waveform\" is \(samples.dtype.rawValue) \(samples.shape), expected \(dtype.rawValue) [samples]")
             }
             let sampleOffsets = try reader.int64s(ShardMetadata.waveformOffsets)
             if sampleOffsets[0] != 0 { throw ShardError(path, "waveform_offsets[0] is \(sampleOffsets[0]), expected 0") }

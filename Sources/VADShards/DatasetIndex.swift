@@ -12,7 +12,9 @@ import Foundation
 public struct DatasetIndex: Codable, Equatable, Sendable {
     /// Always "vadprep-dataset".
     public var format = DatasetIndex.formatName
-    /// Bumped whenever the layout changes incompatibly.
+    /// Bumped whenever the layout changes incompatibly. Version 2 may store
+    /// a shard's waveform as int16 (`ShardRecord.waveformDtype`); version 1
+    /// stored every waveform as float32. Both are read.
     public var formatVersion = DatasetIndex.currentVersion
     /// What the shards hold: "features" (whole utterances, as `extract` writes
     /// them) or "segments" (as `segment` writes them; see `segments`).
@@ -54,7 +56,9 @@ public struct DatasetIndex: Codable, Equatable, Sendable {
     public var indexSha256: String?
 
     public static let formatName = "vadprep-dataset"
-    public static let currentVersion = 1
+    public static let currentVersion = 2
+    /// The versions this vadprep reads.
+    public static let readableVersions = 1...2
     /// The index's file name inside a dataset directory.
     public static let fileName = "index.json"
 
@@ -151,8 +155,8 @@ public struct DatasetIndex: Codable, Equatable, Sendable {
             throw ShardError(path, "not a valid dataset index (\(describe(error)))")
         }
         guard index.format == formatName else { throw ShardError(path, "format is \"\(index.format)\", expected \"\(formatName)\"") }
-        guard index.formatVersion == currentVersion else {
-            throw ShardError(path, "format version \(index.formatVersion) is not supported (this vadprep reads version \(currentVersion))")
+        guard readableVersions.contains(index.formatVersion) else {
+            throw ShardError(path, "format version \(index.formatVersion) is not supported (this vadprep reads versions \(readableVersions.lowerBound) to \(readableVersions.upperBound))")
         }
         guard holdsItsOwnDigest(Array(data)) else {
             throw ShardError(path, "SHA-256 does not match the index_sha256 it records (the file is damaged or was edited)")
@@ -183,10 +187,16 @@ extension DatasetIndex {
 /// How raw-waveform frames are laid out in a shard.
 ///
 /// Each utterance's waveform is stored once, padded with zeros, in `waveform`
-/// (float32, Kaldi's int16 scale), with `waveform_offsets` (int64, one more than
-/// the utterances) giving each utterance's range. Raw frame `i` of an utterance
+/// (Kaldi's int16 scale), with `waveform_offsets` (int64, one more than the
+/// utterances) giving each utterance's range. Raw frame `i` of an utterance
 /// is the `length` samples starting at `first + i * hop` within its range: in
-/// numpy, `as_strided(w[first:], (frames, length), (hop * 4, 4))`.
+/// numpy, `as_strided(w[first:], (frames, length), (hop * w.itemsize, w.itemsize))`.
+///
+/// A features shard stores its waveform as int16 when every sample of it is
+/// a whole number in [-32768, 32767] (so int16 holds it exactly: a 16-bit
+/// source at the target rate, neither resampled nor augmented), as float32
+/// otherwise; `ShardRecord.waveformDtype` records which. Segments datasets
+/// store float32.
 public struct RawFrameLayout: Codable, Equatable, Sendable {
     /// Samples per raw frame (odd, so a frame is centred on a sample).
     public var length: Int
@@ -280,14 +290,22 @@ public struct ShardRecord: Codable, Equatable, Sendable {
     public var utterances: Int
     /// Frames (rows of `features`) in the shard.
     public var frames: Int
+    /// With raw frames: the element type of the shard's `waveform`, "I16" or
+    /// "F32" (safetensors' names); absent means "F32" (format version 1, and
+    /// datasets without raw frames).
+    public var waveformDtype: String?
 
-    public init(file: String, bytes: Int, sha256: String, utterances: Int, frames: Int) {
+    public init(file: String, bytes: Int, sha256: String, utterances: Int, frames: Int, waveformDtype: DType? = nil) {
         self.file = file
         self.bytes = bytes
         self.sha256 = sha256
         self.utterances = utterances
         self.frames = frames
+        self.waveformDtype = waveformDtype?.rawValue
     }
+
+    /// The element type of the shard's waveform (float32 unless recorded otherwise).
+    public var waveformType: DType { waveformDtype.flatMap(DType.init(rawValue:)) ?? .f32 }
 
     /// Why `name` cannot be a shard's file name, or nil when it can: a shard
     /// is a plain `.safetensors` file directly inside its dataset, so no

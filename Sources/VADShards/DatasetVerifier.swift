@@ -67,7 +67,7 @@ public enum DatasetVerifier {
         }
         guard let members else { return nil }
         do {
-            try DatasetChecker.checkStructure(of: reader, members: members, index: index)
+            try DatasetChecker.checkStructure(of: reader, shard: shard, members: members, index: index)
             try DatasetChecker.checkValues(of: reader, members: members, index: index)
         } catch {
             return error

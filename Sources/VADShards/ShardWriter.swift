@@ -52,6 +52,12 @@ public struct WrittenShard: Sendable, Equatable {
 /// that `finish` only syncs and renames. A planned shard whose rows turn out
 /// otherwise is turned back into a spooled one (`unplan`), so the bytes are
 /// the same either way.
+///
+/// A float32 tensor can be stored narrowed to int16 (`finish(narrowing:)`),
+/// when the caller knows every value is a whole number in int16's range: it is
+/// appended and spooled as float32 (`append(_:floats:)`) and converted as it
+/// is written; a planned shard planned narrowed (`narrowed:`) takes the int16
+/// values straight away.
 public final class ShardWriter {
     /// Directory the shard goes to.
     public let directory: String
@@ -61,6 +67,8 @@ public final class ShardWriter {
     private var spools: [Spool]
     /// The in-place file of a planned shard; nil once spooled.
     private var planned: PlannedFile?
+    /// The tensors a planned shard stores as int16.
+    private var plannedNarrowed: Set<Int> = []
 
     /// Bytes of tensor data appended so far, over all tensors (for a planned
     /// shard: written so far, at their final offsets).
@@ -78,10 +86,58 @@ public final class ShardWriter {
 
     /// A shard written in place: tensor `i` will hold `plannedRows[i]` rows and
     /// the header `metadata`. The header is written now.
+    /// The float32 tensors numbered in `narrowed` are planned as int16.
     public convenience init(directory: String, fileName: String, tensors: [TensorSpec], plannedRows: [Int],
-                            metadata: [String: String]) throws {
+                            metadata: [String: String], narrowed: Set<Int> = []) throws {
         self.init(directory: directory, fileName: fileName, tensors: tensors)
-        planned = try PlannedFile(path: "\(directory)/\(fileName)", specs: tensors, rows: plannedRows, metadata: metadata)
+        precondition(narrowed.allSatisfy { tensors[$0].dtype == .f32 }, "only float32 tensors are narrowed")
+        plannedNarrowed = narrowed
+        planned = try PlannedFile(path: "\(directory)/\(fileName)", specs: ShardWriter.narrow(tensors, narrowed),
+                                  rows: plannedRows, metadata: metadata)
+    }
+
+    /// `specs` with the tensors numbered in `narrowed` as int16.
+    private static func narrow(_ specs: [TensorSpec], _ narrowed: Set<Int>) -> [TensorSpec] {
+        specs.enumerated().map { number, spec in
+            narrowed.contains(number) ? TensorSpec(spec.name, .i16, rowShape: spec.rowShape) : spec
+        }
+    }
+
+    /// Appends `values` to float32 tensor number `index`, widened: a planned
+    /// shard that planned it as int16 takes them as they are, a spooled one
+    /// spools them as float32 (and narrows them back if `finish` is told to).
+    public func append(_ index: Int, int16s values: [Int16]) throws {
+        if let file = planned, plannedNarrowed.contains(index) {
+            if file.fits(index, 2 * values.count) { return try values.withUnsafeBytes { try file.write(index, $0) } }
+            try unplan()
+        }
+        let piece = 1 << 16
+        for start in stride(from: 0, to: values.count, by: piece) {
+            let widened = values[start..<min(start + piece, values.count)].map(Float.init)
+            try widened.withUnsafeBytes { try append(index, $0) }
+        }
+    }
+
+    /// Appends `values` to float32 tensor number `index`, which may be stored
+    /// narrowed: a planned shard that planned it as int16 takes the values as
+    /// int16 (the caller has checked that they are whole numbers in range:
+    /// `WaveformSamples.fitsInt16`).
+    public func append(_ index: Int, floats values: [Float]) throws {
+        if let file = planned, plannedNarrowed.contains(index) {
+            if file.fits(index, 2 * values.count) {
+                // In pieces, so that a long recording is not held twice.
+                let piece = 1 << 16
+                try values.withUnsafeBufferPointer { all in
+                    for start in stride(from: 0, to: all.count, by: piece) {
+                        let narrowed = WaveformSamples.narrowed(UnsafeBufferPointer(rebasing: all[start..<min(start + piece, all.count)]))
+                        try narrowed.withUnsafeBytes { try file.write(index, $0) }
+                    }
+                }
+                return
+            }
+            try unplan()
+        }
+        try values.withUnsafeBytes { try append(index, $0) }
     }
 
     /// Appends bytes to tensor number `index` (in declaration order). A row may
@@ -102,10 +158,23 @@ public final class ShardWriter {
     public func unplan(keepBytes: [Int?]? = nil) throws {
         guard let file = planned else { return }
         planned = nil
+        let narrowed = plannedNarrowed
+        plannedNarrowed = []
         defer { file.remove() }
         for index in specs.indices {
             let keep = min(keepBytes?[index] ?? file.written(index), file.written(index))
-            try file.read(index, bytes: keep) { try spools[index].append($0) }
+            if narrowed.contains(index) {
+                // int16 on file, float32 in the spool.
+                let carry = Carry(width: 2)
+                try file.read(index, bytes: keep) { chunk in
+                    try carry.feed(chunk) { whole in
+                        let widened = whole.bindMemory(to: Int16.self).map(Float.init)  // whole is 2-aligned (Carry)
+                        try widened.withUnsafeBytes { try spools[index].append($0) }
+                    }
+                }
+            } else {
+                try file.read(index, bytes: keep) { try spools[index].append($0) }
+            }
         }
     }
 
@@ -115,20 +184,27 @@ public final class ShardWriter {
     }
 
     /// Writes the shard with `metadata` as its `__metadata__` and returns what was written.
+    /// The float32 tensors numbered in `narrowing` are stored as int16 (every
+    /// value appended must be a whole number in int16's range).
     /// A planned shard whose tensors or metadata are not as planned is unplanned first.
-    public func finish(metadata: [String: String]) throws -> WrittenShard {
+    public func finish(metadata: [String: String], narrowing: Set<Int> = []) throws -> WrittenShard {
         if let file = planned {
-            if file.isComplete && file.metadata == metadata { return try file.commit(fileName: fileName) }
+            if file.isComplete && file.metadata == metadata && plannedNarrowed == narrowing {
+                return try file.commit(fileName: fileName)
+            }
             try unplan()
         }
+        precondition(narrowing.allSatisfy { specs[$0].dtype == .f32 }, "only float32 tensors are narrowed")
         var tensors: [String: TensorInfo] = [:]
         var offset = 0
-        for (spec, spool) in zip(specs, spools) {
+        for (index, (spec, spool)) in zip(specs, spools).enumerated() {
             precondition(spool.count % spec.rowBytes == 0, "\(spec.name): \(spool.count) bytes is not a whole number of rows")
             let rows = spool.count / spec.rowBytes
-            tensors[spec.name] = TensorInfo(dtype: spec.dtype, shape: [rows] + spec.rowShape,
-                                            dataOffsets: offset..<(offset + spool.count))
-            offset += spool.count
+            let narrowed = narrowing.contains(index)
+            let bytes = narrowed ? spool.count / 2 : spool.count
+            tensors[spec.name] = TensorInfo(dtype: narrowed ? .i16 : spec.dtype, shape: [rows] + spec.rowShape,
+                                            dataOffsets: offset..<(offset + bytes))
+            offset += bytes
         }
         let header = SafeTensorsHeader(tensors: tensors, metadata: metadata).encoded()
         let path = "\(directory)/\(fileName)"
@@ -144,7 +220,16 @@ public final class ShardWriter {
             try file.write(shared.bytes)
         }
         try header.withUnsafeBytes { raw in try add(raw) }
-        for spool in spools { try spool.drain(add) }
+        for (index, spool) in spools.enumerated() {
+            guard narrowing.contains(index) else { try spool.drain(add); continue }
+            let carry = Carry(width: 4)
+            try spool.drain { chunk in
+                try carry.feed(chunk) { whole in
+                    let narrowed = WaveformSamples.narrowed(whole.bindMemory(to: Float.self))
+                    try narrowed.withUnsafeBytes { try add($0) }
+                }
+            }
+        }
         try file.commit()
         abandon()
         return WrittenShard(file: fileName, bytes: header.count + offset, sha256: hash.state.hexDigest())
@@ -155,6 +240,40 @@ public final class ShardWriter {
         for spool in spools { spool.remove() }
         planned?.remove()
         planned = nil
+    }
+}
+
+/// Regroups a stream of byte chunks into chunks of whole `width`-byte
+/// elements, copied to aligned memory (a read may end mid-element).
+private final class Carry {
+    let width: Int
+    private let buffer: UnsafeMutableRawBufferPointer
+    private var held = 0
+
+    init(width: Int) {
+        self.width = width
+        buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// Hands `body` every whole element of `chunk` plus what an earlier chunk
+    /// left over (at most 1 MiB at a time); the remainder waits for the next chunk.
+    func feed(_ chunk: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        var rest = chunk
+        while !rest.isEmpty {
+            let take = min(rest.count, buffer.count - held)
+            UnsafeMutableRawBufferPointer(rebasing: buffer[held..<(held + take)]).copyMemory(from: UnsafeRawBufferPointer(rebasing: rest[0..<take]))
+            held += take
+            rest = UnsafeRawBufferPointer(rebasing: rest[take...])
+            let whole = held - held % width
+            if whole > 0 && (held == buffer.count || rest.isEmpty) {
+                try body(UnsafeRawBufferPointer(rebasing: buffer[0..<whole]))
+                let left = held - whole
+                if left > 0 { buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + whole, byteCount: left) }
+                held = left
+            }
+        }
     }
 }
 

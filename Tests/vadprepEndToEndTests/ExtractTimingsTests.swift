@@ -82,7 +82,7 @@ import _VADTestSupport
         let corpus = try Self.corpus(in: work, spoilers: spoilers)
         for jobs in ["1", "2"] {
             let run = try TestSupport.vadprep(["extract", corpus, "--out", work.file("jobs\(jobs)"), "--jobs", jobs,
-                                               "--raw-frames", "--shard-size", "300k", "--quiet"])
+                                               "--raw-frames", "--shard-size", "200k", "--quiet"])
             #expect(run.status == (spoilers ? 1 : 0), "\(run.stderr)")
         }
         let one = try ExtractCommandTests.contents(work.file("jobs1")), two = try ExtractCommandTests.contents(work.file("jobs2"))
@@ -107,7 +107,7 @@ import _VADTestSupport
         for number in dataset.index.utterances.indices {
             let got = try dataset.utterance(number)
             #expect(Array(got.features) == Array(want.features) && Array(got.labels) == Array(want.labels)
-                    && got.waveform.map(Array.init) == want.waveform.map(Array.init), "\(ids[number])")
+                    && got.waveform?.floats == want.waveform?.floats, "\(ids[number])")
         }
         #expect(dataset.index.failures.map(\.source) == (spoilers ? ["a3x.wav", "a5x.wav"] : []))
     }

@@ -11,6 +11,11 @@ at fault, the utterance and row.
     index = read_index(directory)
     for number in range(len(index["shards"])):
         tensors, ids = load_shard(directory, index, number)
+
+A shard's `waveform` (with raw frames) is int16 or float32, on Kaldi's int16
+scale either way (`waveform_dtype(index, number)` says which; format version 1
+stored float32 only). Raw frames are a strided view of either:
+`as_strided(w[first:], (frames, length), (hop * w.itemsize, w.itemsize))`.
 """
 import hashlib
 import json
@@ -74,6 +79,9 @@ def read_index(directory):
         if shard["file"] in seen:
             raise DatasetError(f"{path}: shard {shard['file']} is listed twice (shards {seen[shard['file']]} and {number})")
         seen[shard["file"]] = number
+        dtype = shard.get("waveform_dtype", "F32")
+        if dtype not in ("F32", "I16") or (dtype == "I16" and (index.get("format_version", 1) < 2 or index.get("kind") != "features")):
+            raise DatasetError(f"{path}: shard {shard['file']} records waveform type {dtype!r}, which this dataset cannot hold")
     segments = index.get("segments")
     fixed = segments["frames"] if segments and segments.get("layout") == "fixed" else None
     if segments and segments.get("layout") == "fixed":
@@ -97,6 +105,14 @@ def read_index(directory):
     return index
 
 
+WAVEFORM_DTYPES = {"F32": np.float32, "I16": np.int16}
+
+
+def waveform_dtype(index, number):
+    """The numpy type of shard `number`'s waveform: int16 or float32."""
+    return WAVEFORM_DTYPES[index["shards"][number].get("waveform_dtype", "F32")]
+
+
 def members(index, number):
     """The utterance records of shard `number`, in row order."""
     return [u for u in index["utterances"] if u["shard"] == number]
@@ -111,8 +127,9 @@ def _expect(tensors, name, dtype, shape, path):
     return t
 
 
-def check_shard(path, index, records, tensors, ids):
-    """Checks one shard's tensors and utterance list against the index."""
+def check_shard(path, index, records, tensors, ids, wave_dtype=np.float32):
+    """Checks one shard's tensors and utterance list against the index
+    (`wave_dtype`: the waveform's type the index records for the shard)."""
     if ids is None or len(ids) != len(records):
         raise DatasetError(f"{path}: header lists {None if ids is None else len(ids)} utterances, the index {len(records)}")
     for row, (id, u) in enumerate(zip(ids, records)):
@@ -154,8 +171,8 @@ def check_shard(path, index, records, tensors, ids):
     if raw:
         woffsets = _expect(tensors, "waveform_offsets", np.int64, (rows + 1,), path)
         waveform = tensors.get("waveform")
-        if waveform is None or waveform.dtype != np.float32 or waveform.ndim != 1:
-            raise DatasetError(f'{path}: tensor "waveform" is missing or not float32 [samples]')
+        if waveform is None or waveform.dtype != wave_dtype or waveform.ndim != 1:
+            raise DatasetError(f'{path}: tensor "waveform" is missing or not {np.dtype(wave_dtype)} [samples]')
         if woffsets[0] != 0 or np.any(np.diff(woffsets) < 0) or woffsets[-1] != len(waveform):
             raise DatasetError(f"{path}: waveform_offsets do not run from 0 up to the {len(waveform)} samples of the waveform")
 
@@ -179,5 +196,5 @@ def load_shard(directory, index, number, verify_hash=False):
         ids = json.loads(metadata["utterances"]) if "utterances" in metadata else None
     except Exception as error:  # safetensors raises its own types for malformed files
         raise DatasetError(f"{path}: not a readable safetensors file ({error})") from None
-    check_shard(path, index, members(index, number), tensors, ids)
+    check_shard(path, index, members(index, number), tensors, ids, waveform_dtype(index, number))
     return tensors, ids

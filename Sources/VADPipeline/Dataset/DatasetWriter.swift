@@ -7,8 +7,14 @@ import VADShards
 /// Tensors of a shard, in file order (8-byte types first, so every tensor is
 /// aligned): `utterance_offsets` int64 `[utterances + 1]` (frame offsets),
 /// `waveform_offsets` int64 `[utterances + 1]` (with raw frames), `features`
-/// float32 `[frames, D]`, `waveform` float32 `[samples]` (with raw frames),
-/// `labels` uint8 `[frames]`.
+/// float32 `[frames, D]`, `waveform` int16 or float32 `[samples]` (with raw
+/// frames), `labels` uint8 `[frames]`.
+///
+/// A shard's waveform is int16 when every sample of every utterance in it is
+/// a whole number in int16's range (`WaveformSamples.fitsInt16`), float32
+/// otherwise: a rule on the samples alone, so the bytes do not depend on how
+/// the shard was written. Its size counts the waveform at the type it is
+/// stored as.
 ///
 /// When `planner` foresees a shard's utterances (ids and sizes, from the
 /// recordings' headers), the shard is written in place (see `ShardWriter`);
@@ -30,8 +36,12 @@ final class DatasetWriter {
     var planner: ((Int) -> [PlannedUtterance]?)?
     /// The open shard's plan, when it is written in place.
     private var plan: [PlannedUtterance]?
-    /// Data bytes of the open shard, counted as a spooled shard counts them.
-    private var shardBytes = 0
+    /// Data bytes of the open shard other than its waveform, and its waveform
+    /// samples: the shard's size is these bytes plus 2 (int16) or 4 bytes a sample.
+    private var shardOtherBytes = 0
+    private var shardSamples = 0
+    /// Whether every waveform sample of the open shard fits int16 exactly.
+    private var shardFitsInt16 = true
     private var shard: ShardWriter?
     private var shardIDs: [String] = []
     private var frameOffset: Int64 = 0
@@ -74,6 +84,9 @@ final class DatasetWriter {
     /// starts a new one).
     var shardIsFull: Bool { shard != nil && shardBytes >= options.shardSizeBytes }
 
+    /// Data bytes of the open shard, its waveform at the type it will be stored as.
+    private var shardBytes: Int { shardOtherBytes + (shardFitsInt16 ? 2 : 4) * shardSamples }
+
     /// Appends one utterance to the open shard (opening one if needed). Callers
     /// close a full shard first with `closeShard()`.
     /// `item`: the utterance's recording's number in the corpus listing.
@@ -82,12 +95,18 @@ final class DatasetWriter {
         let writer = shard!
         let raw = rawLayout != nil
         let waveformCount = utterance.waveform?.count ?? 0
+        let fitsInt16 = utterance.waveform?.fitsInt16 ?? false
+        func appendWaveform(_ tensor: Int) throws {
+            guard let waveform = utterance.waveform else { return }
+            if waveform.fitsInt16 { try writer.append(tensor, int16s: waveform.int16) } else { try writer.append(tensor, floats: waveform.float32) }
+        }
         if let plan {
             let row = shardIDs.count
-            if row < plan.count && plan[row] == PlannedUtterance(id: utterance.item.id, frames: utterance.frames, samples: waveformCount) {
+            let actual = PlannedUtterance(id: utterance.item.id, frames: utterance.frames, samples: waveformCount, fitsInt16: fitsInt16)
+            if row < plan.count && plan[row] == actual {
                 // The offsets were written with the plan.
                 try writer.append(raw ? 2 : 1, utterance.features)
-                if raw { try writer.append(3, utterance.waveform!) }
+                try appendWaveform(3)
                 try writer.append(raw ? 4 : 2, utterance.labels)
             } else {
                 try unplan()
@@ -99,13 +118,15 @@ final class DatasetWriter {
                 try writer.append(tensor, [sampleOffset + Int64(waveformCount)]); tensor += 1
             }
             try writer.append(tensor, utterance.features); tensor += 1
-            if raw { try writer.append(tensor, utterance.waveform!); tensor += 1 }
+            if raw { try appendWaveform(tensor); tensor += 1 }
             try writer.append(tensor, utterance.labels)
             try writer.append(0, [frameOffset + Int64(utterance.frames)])
         }
         sampleOffset += Int64(waveformCount)
         frameOffset += Int64(utterance.frames)
-        shardBytes += (raw ? 16 : 8) + 4 * utterance.features.count + 4 * waveformCount + utterance.labels.count
+        shardOtherBytes += (raw ? 16 : 8) + 4 * utterance.features.count + utterance.labels.count
+        shardSamples += waveformCount
+        shardFitsInt16 = shardFitsInt16 && fitsInt16
 
         let labelled = utterance.statistics.labelledFrames > 0
         utterances.append(UtteranceRecord(
@@ -161,7 +182,9 @@ final class DatasetWriter {
         sampleOffset = 0
         shardFrames = 0
         let raw = rawLayout != nil
-        shardBytes = raw ? 16 : 8
+        shardOtherBytes = raw ? 16 : 8
+        shardSamples = 0
+        shardFitsInt16 = true
         plan = planner?(item).flatMap { $0.isEmpty ? nil : $0 }
         guard let plan else {
             shard = ShardWriter(directory: directory, fileName: name, tensors: specs)
@@ -176,8 +199,9 @@ final class DatasetWriter {
         }
         let frames = Int(frameOffsets.last!)
         let rows = raw ? [plan.count + 1, plan.count + 1, frames, Int(sampleOffsets.last!), frames] : [plan.count + 1, frames, frames]
+        let narrowed: Set<Int> = raw && plan.allSatisfy(\.fitsInt16) ? [3] : []
         let writer = try ShardWriter(directory: directory, fileName: name, tensors: specs, plannedRows: rows,
-                                     metadata: try metadata(ids: plan.map(\.id)))
+                                     metadata: try metadata(ids: plan.map(\.id)), narrowed: narrowed)
         shard = writer
         try writer.append(0, frameOffsets)
         if raw { try writer.append(1, sampleOffsets) }
@@ -198,11 +222,13 @@ final class DatasetWriter {
         if let plan, plan.count != shardIDs.count { try unplan() }
         guard let open = shard else { return }
         let writer = HandedOver(open)  // the finishing thread alone uses it from here
-        let closed = PendingShard(utterances: shardIDs.count, frames: shardFrames)
+        let raw = rawLayout != nil, int16 = raw && shardFitsInt16
+        let closed = PendingShard(utterances: shardIDs.count, frames: shardFrames,
+                                  waveformDtype: raw ? (int16 ? .i16 : .f32) : nil)
         let metadata = Result { [shardIDs] in try self.metadata(ids: shardIDs) }
         closed.done.enter()
         finisher.async {
-            closed.result = Result { try writer.value.finish(metadata: metadata.get()) }
+            closed.result = Result { try writer.value.finish(metadata: metadata.get(), narrowing: int16 ? [3] : []) }
             closed.done.leave()
         }
         pending.append(closed)
@@ -225,7 +251,8 @@ final class DatasetWriter {
             case .success(let written)?:
                 guard failure == nil else { continue }
                 records.append(ShardRecord(file: written.file, bytes: written.bytes, sha256: written.sha256,
-                                           utterances: closed.utterances, frames: closed.frames))
+                                           utterances: closed.utterances, frames: closed.frames,
+                                           waveformDtype: closed.waveformDtype))
             case .failure(let error)?: failure = failure ?? error
             case nil: break
             }
@@ -257,20 +284,24 @@ extension String {
 private final class PendingShard: @unchecked Sendable {
     let utterances: Int
     let frames: Int
+    let waveformDtype: DType?
     let done = DispatchGroup()
     /// Set by the finishing thread before it leaves `done`.
     var result: Result<WrittenShard, any Error>?
 
-    init(utterances: Int, frames: Int) {
+    init(utterances: Int, frames: Int, waveformDtype: DType?) {
         self.utterances = utterances
         self.frames = frames
+        self.waveformDtype = waveformDtype
     }
 }
 
-/// One utterance as a shard plan foresees it: its id, frames and stored
-/// waveform samples (0 without raw frames).
+/// One utterance as a shard plan foresees it: its id, frames, stored
+/// waveform samples (0 without raw frames) and whether they all fit int16
+/// exactly (false without raw frames).
 struct PlannedUtterance: Equatable {
     var id: String
     var frames: Int
     var samples: Int
+    var fitsInt16: Bool
 }

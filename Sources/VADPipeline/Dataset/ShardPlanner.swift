@@ -11,7 +11,10 @@ import VADShards
 /// (no resampling, no cut): its samples are the header's frame count, its
 /// frames `FrameGrid.frameCount`, its stored waveform (with raw frames) the
 /// left padding plus the samples, padded to the end of the last raw frame.
-/// Anything else ends the foresight: the shard is spooled.
+/// Anything else ends the foresight: the shard is spooled. Its waveform is
+/// foreseen to fit int16 exactly (see `DatasetWriter`) when the recording is
+/// 8- or 16-bit PCM, one channel or one picked (`--channel`), and nothing is
+/// augmented.
 final class ShardPlanner {
     private let items: [CorpusItem]
     private let options: ExtractOptions
@@ -28,14 +31,17 @@ final class ShardPlanner {
     /// reach the shard size); nil when one of them cannot be foreseen.
     func plan(from start: Int) -> [PlannedUtterance]? {
         let raw = rawLayout != nil
-        var bytes = raw ? 16 : 8
+        // Counted as DatasetWriter counts them.
+        var otherBytes = raw ? 16 : 8, samples = 0, fitsInt16 = true
         var planned: [PlannedUtterance] = []
         var index = start
         while index < items.count {
-            if index > start && bytes >= options.shardSizeBytes { break }
+            if index > start && otherBytes + (fitsInt16 ? 2 : 4) * samples >= options.shardSizeBytes { break }
             guard let utterances = foresee(items[index]) else { return nil }
             for utterance in utterances {
-                bytes += (raw ? 16 : 8) + utterance.frames * (4 * options.featureDimension + 1) + 4 * utterance.samples
+                otherBytes += (raw ? 16 : 8) + utterance.frames * (4 * options.featureDimension + 1)
+                samples += utterance.samples
+                fitsInt16 = fitsInt16 && utterance.fitsInt16
             }
             planned += utterances
             index += 1
@@ -52,13 +58,15 @@ final class ShardPlanner {
         let samples = Int(info.frames)
         let frames = grid.frameCount(samples: samples)
         guard frames > 0 else { return nil }
-        var stored = 0
+        var stored = 0, fitsInt16 = false
         if let layout = rawLayout {
             stored = max(layout.leftPadding + samples, layout.first + (frames - 1) * layout.hop + layout.length)
+            fitsInt16 = options.augment == nil && (info.channels == 1 || options.audio.channel != nil)
+                && (info.encoding.hasSuffix("16 bit PCM") || info.encoding.hasSuffix("8 bit PCM"))
         }
         var ids: [String] = []
         if options.augment?.keepClean != false { ids.append(item.id) }
         if let copies = options.augment?.copies, copies > 0 { ids += (1...copies).map { "\(item.id)~aug\($0)" } }
-        return ids.map { PlannedUtterance(id: $0, frames: frames, samples: stored) }
+        return ids.map { PlannedUtterance(id: $0, frames: frames, samples: stored, fitsInt16: fitsInt16) }
     }
 }

@@ -10,7 +10,7 @@ public struct ProcessedUtterance: Sendable {
     /// One per frame: `FrameLabel.speech`, `.nonSpeech` or `.unknown`.
     public var labels: [UInt8]
     /// The signal, zero-padded per `RawFrameLayout`, when raw frames are kept.
-    public var waveform: [Float]?
+    public var waveform: PaddedWaveform?
     public var frames: Int
     /// Samples of the processed (resampled) signal.
     public var samples: Int
@@ -140,12 +140,12 @@ public final class UtteranceProcessor {
     /// Features (before deltas and CMVN), the padded waveform and the frame
     /// count of the signal `feed` hands to its argument block by block.
     private func compute(id: String, feed: ((UnsafeBufferPointer<Float>) -> Void) throws -> Void) rethrows
-        -> (features: [Float], waveform: [Float]?, frames: Int) {
+        -> (features: [Float], waveform: PaddedWaveform?, frames: Int) {
         let grid = options.mfcc.frame.grid
         let dimension = options.mfcc.numCeps
         var framer = StreamingFramer(grid: grid)
         var features: [Float] = []
-        var waveform: [Float]? = rawLayout.map { [Float](repeating: 0, count: $0.leftPadding) }
+        var waveform: PaddedWaveform? = rawLayout.map { PaddedWaveform(zeros: $0.leftPadding) }
         var noise = GaussianNoise(seed: options.seed ^ fnv1a(id))
         // Frames are computed a few at a time (see MFCCComputer.framesPerCall).
         let length = grid.length, batch = MFCCComputer.framesPerCall
@@ -170,7 +170,7 @@ public final class UtteranceProcessor {
             if waiting == batch { flush() }
         }
         func accept(_ kept: UnsafeBufferPointer<Float>) {
-            waveform?.append(contentsOf: kept)
+            waveform?.append(kept)
             framer.accept(kept, emit: emit)
         }
         try feed(accept)
@@ -178,7 +178,7 @@ public final class UtteranceProcessor {
         flush()
         if let layout = rawLayout, frames > 0 {
             let needed = layout.first + (frames - 1) * layout.hop + layout.length
-            if waveform!.count < needed { waveform! += [Float](repeating: 0, count: needed - waveform!.count) }
+            waveform?.pad(to: needed)
         }
         return (features, waveform, frames)
     }
@@ -216,7 +216,7 @@ public final class UtteranceProcessor {
                 push(UnsafeBufferPointer(rebasing: block[from..<to]))
             }
         }
-        var clean: (features: [Float], waveform: [Float]?, frames: Int)?
+        var clean: (features: [Float], waveform: PaddedWaveform?, frames: Int)?
         if keepSignal {
             try decodeKept { signal.append(contentsOf: $0) }
         } else {
@@ -340,7 +340,7 @@ public final class UtteranceProcessor {
     /// `clean`: the clean features, when already computed while decoding.
     private func utterances(of item: CorpusItem, augmenting: Bool, found: (RecordingLabels, source: String)?,
                             source: AudioDecoder.Source, decoded: Int, signal: UnsafeBufferPointer<Float>,
-                            clean computed: (features: [Float], waveform: [Float]?, frames: Int)?) throws -> [ProcessedUtterance] {
+                            clean computed: (features: [Float], waveform: PaddedWaveform?, frames: Int)?) throws -> [ProcessedUtterance] {
         let energy = options.labels.energy
         let grid = options.mfcc.frame.grid
         let maxOvershoot = (options.input ?? InputOptions()).maxOvershoot
@@ -393,7 +393,7 @@ public final class UtteranceProcessor {
         let keepSignal = augmenting || energy != nil || audioDirectory != nil
         let speech = keepSignal ? Augmenter.speechRanges(frameLabels, grid: grid, samples: samples) : []
 
-        func finish(_ id: String, _ computed: (features: [Float], waveform: [Float]?, frames: Int),
+        func finish(_ id: String, _ computed: (features: [Float], waveform: PaddedWaveform?, frames: Int),
                     _ augmentation: AugmentationRecord?) throws -> ProcessedUtterance {
             guard computed.frames == frames else {
                 throw InputError(item.path, "internal: an augmented copy has \(computed.frames) frames, not \(frames)")

@@ -135,7 +135,7 @@ struct SegmentShardLayout: Sendable {
         let count = rawSpan(frames)
         var out = [Float](repeating: 0, count: count)
         let available = max(0, min(count, stored.count - from))
-        for i in 0..<available { out[i] = stored[from + i] }
+        out.withUnsafeMutableBufferPointer { stored.copy(from: from, into: UnsafeMutableBufferPointer(rebasing: $0[0..<available])) }
         return out
     }
 

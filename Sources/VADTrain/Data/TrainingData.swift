@@ -127,7 +127,7 @@ public final class TrainingData: @unchecked Sendable {
     private func fillRaw<S: TrainScalar>(_ inputs: Sequences<S>, column b: Int, record: UtteranceRecord,
                                          reader: ShardReader, steps: Int) throws(ShardError) {
         let raw = raw!, scale = normalization.rawScale ?? 1
-        let samples = try reader.floats(ShardMetadata.waveform)
+        let samples = try reader.waveform()  // int16 or float32
         let start: Int, count: Int
         if let segmentFrames {
             count = (segmentFrames - 1) * raw.hop + raw.length
