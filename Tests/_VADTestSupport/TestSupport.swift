@@ -72,6 +72,15 @@ public enum TestSupport {
         try run("\(packageRoot)/Pipelines/\(name)", arguments)
     }
 
+    /// Sends `signal` to `process` while it runs, and never to anything else:
+    /// kill(2) with a pid of 0 or less signals the whole process group, the
+    /// test runner with it.
+    public static func signal(_ process: Process, _ signal: Int32) {
+        let pid = process.processIdentifier
+        guard pid > 0, process.isRunning else { return }
+        kill(pid, signal)
+    }
+
     /// Runs `executable` with `arguments` and collects its output.
     public static func run(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> Run {
         let process = Process()

@@ -32,7 +32,7 @@ import _VADTestSupport
             usleep(500)
         }
         #expect(process.isRunning, "the run ended before \(shards) shards were written")
-        kill(process.processIdentifier, signal)
+        TestSupport.signal(process, signal)
         let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         return (process.terminationStatus, message)
@@ -118,7 +118,7 @@ import _VADTestSupport
             if names.filter({ $0.hasPrefix("shard-") }).count >= 40 { break }
         }
         #expect(process.isRunning, "segment ended before 40 shards were written")
-        kill(process.processIdentifier, signal)
+        TestSupport.signal(process, signal)
         process.waitUntilExit()
         if signal == SIGINT {
             #expect(process.terminationStatus == 130)

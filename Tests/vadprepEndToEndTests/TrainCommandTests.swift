@@ -80,7 +80,7 @@ import _VADTestSupport
         while process.isRunning && Date() < deadline
             && !FileManager.default.fileExists(atPath: work.file("run/checkpoints/epoch-0003.safetensors")) { usleep(1000) }
         #expect(process.isRunning, "the run ended before its third epoch was written")
-        kill(process.processIdentifier, signal)
+        TestSupport.signal(process, signal)
         let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         if signal == SIGINT {
