@@ -41,13 +41,20 @@ public final class AtomicFile {
     private var buffer: [UInt8] = []
     private static let bufferSize = 1 << 20
 
-    /// Creates the temporary file (replacing a stale one of the same name).
-    public init(path: String) throws {
-        self.path = path
+    /// Where a file bound for `path` is written until it is renamed into
+    /// place: `DIR/.NAME.partial`, beside it (so the rename stays within one
+    /// file system) and hidden.
+    public static func temporaryPath(for path: String) -> String {
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { String(path[...$0]) } ?? ""
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        temporaryPath = directory + "." + name + ".partial"
+        return directory + "." + name + ".partial"
+    }
+
+    /// Creates the temporary file (replacing a stale one of the same name).
+    public init(path: String) throws {
+        self.path = path
+        temporaryPath = AtomicFile.temporaryPath(for: path)
         descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         if descriptor < 0 { throw FileError("cannot create", temporaryPath) }
         buffer.reserveCapacity(AtomicFile.bufferSize)

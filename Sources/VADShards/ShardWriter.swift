@@ -383,10 +383,7 @@ private final class PlannedFile {
         let header = SafeTensorsHeader(tensors: tensors, metadata: metadata).encoded()
         headerBytes = header.count
         dataStart = header.count
-        let slash = path.lastIndex(of: "/")
-        let directory = slash.map { String(path[...$0]) } ?? ""
-        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        temporaryPath = directory + "." + name + ".partial"
+        temporaryPath = AtomicFile.temporaryPath(for: path)
         descriptor = open(temporaryPath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         if descriptor < 0 { throw FileError("cannot create", temporaryPath) }
         try header.withUnsafeBytes { raw in

@@ -72,6 +72,15 @@ public enum TestSupport {
         try run("\(packageRoot)/Pipelines/\(name)", arguments)
     }
 
+    /// Makes the default corpus at `directory` as the demo does (common.sh's
+    /// generate_default_corpus: `clean/` speech and a `noise/` library) with
+    /// the Python generator run by `python`.
+    public static func generateDefaultCorpus(_ directory: String, python: String) throws -> Run {
+        try run("/usr/bin/env", ["VADPREP_PYTHON=\(python)", "bash", "-c",
+                                 "source \"$1/Pipelines/common.sh\" && generate_default_corpus \"$2\" --quiet",
+                                 "generate", packageRoot, directory])
+    }
+
     /// Sends `signal` to `process` while it runs, and never to anything else:
     /// kill(2) with a pid of 0 or less signals the whole process group, the
     /// test runner with it.

@@ -85,9 +85,7 @@ import _VADTestSupport
         let python = try #require(TestSupport.python)
         let work = TestSupport.TemporaryDirectory()
         let corpus = work.file("corpus"), mixed = work.file("mixed")
-        let generate = try TestSupport.run("/usr/bin/env", [
-            "VADPREP_PYTHON=\(python)", "bash", "-c", "source \"$1/Pipelines/common.sh\" && generate_default_corpus \"$2\" --quiet",
-            "generate", TestSupport.packageRoot, corpus])
+        let generate = try TestSupport.generateDefaultCorpus(corpus, python: python)
         try #require(generate.status == 0, "\(generate.stderr)")
         let mix = try TestSupport.vadprep(["extract", "\(corpus)/clean", "--noise", "\(corpus)/noise", "--snr", "0,5,10,20", "--copies", "1",
                                            "--no-clean", "--augment-seed", "1", "--write-audio", mixed, "--out", work.file("features"), "--quiet"])

@@ -162,9 +162,7 @@ import _VADTestSupport
         let python = try #require(TestSupport.python)
         let work = TestSupport.TemporaryDirectory()
         let corpus = work.file("corpus"), out = work.file("out")
-        let generate = try TestSupport.run("/usr/bin/env", [
-            "VADPREP_PYTHON=\(python)", "bash", "-c", "source \"$1/Pipelines/common.sh\" && generate_default_corpus \"$2\"",
-            "generate", TestSupport.packageRoot, corpus])
+        let generate = try TestSupport.generateDefaultCorpus(corpus, python: python)
         #expect(generate.status == 0, "\(generate.stderr)")
         let prepare = try TestSupport.run("/usr/bin/env", ["VADPREP=\(TestSupport.vadprepExecutable)",
                                                           "\(TestSupport.packageRoot)/Pipelines/prepare.sh", corpus, out])
