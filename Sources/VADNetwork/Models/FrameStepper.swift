@@ -2,12 +2,12 @@
 /// state from one frame to the next: speech probabilities for a stream.
 ///
 /// Every frame goes through the same computation whichever way the frames
-/// arrive (matrix-vector products of `LSTMCell.matrixVector`, one per
-/// layer and step), so a recording stepped through in one go and the same
-/// recording streamed in pieces give bit-identical probabilities. They are not bit-identical to `forward` over
-/// the whole sequence, whose input projection is one product over all frames
-/// (BLAS may sum in another order for another row count); `predict --window 0`
-/// therefore steps too.
+/// arrive (matrix-vector products of `LSTMCell.matrixVector`, one per layer
+/// and step), so a recording stepped through in one go and the same recording
+/// streamed in pieces give bit-identical probabilities. They are not
+/// bit-identical to `forward` over the whole sequence, whose input projection
+/// is one product over all frames (BLAS may sum in another order for another
+/// row count); `predict --window 0` therefore steps too.
 ///
 /// Only models that never look at a later frame can be stepped: a
 /// bidirectional LSTM is refused.
