@@ -182,27 +182,25 @@ import _VADTestSupport
             #expect(check.status == 0, "\(check.stderr)")
         }
 
+        // Copies of the version 2 dataset with the index edited, verified.
+        func verifyEdited(_ name: String, _ edit: (inout DatasetIndex) -> Void) throws -> (path: String, run: TestSupport.Run) {
+            let path = work.file(name)
+            try CraftedDataset.copy(work.file("v2"), to: path)
+            try CraftedDataset.editIndex(path, edit)
+            return (path, try TestSupport.vadprep(["verify", path]))
+        }
         // Version 1 with an int16 shard: refused, naming the shard.
-        let lying = work.file("lying")
-        try CraftedDataset.copy(work.file("v2"), to: lying)
-        try CraftedDataset.editIndex(lying) { $0.formatVersion = 1 }
-        let refused = try TestSupport.vadprep(["verify", lying])
+        let (lying, refused) = try verifyEdited("lying") { $0.formatVersion = 1 }
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("\(lying)/index.json: shard shard-00000.safetensors records an int16 waveform, which only features datasets of format version 2 or later store"), "\(refused.stderr)")
-        let unrecorded = work.file("unrecorded")
-        try CraftedDataset.copy(work.file("v2"), to: unrecorded)
-        try CraftedDataset.editIndex(unrecorded) { index in
+        let (unrecorded, wrongType) = try verifyEdited("unrecorded") { index in
             index.formatVersion = 1
             for number in index.shards.indices { index.shards[number].waveformDtype = nil }
         }
         let samples = try Dataset(directory: work.file("v2")).shard(0).info("waveform").shape[0]
-        let wrongType = try TestSupport.vadprep(["verify", unrecorded])
         #expect(wrongType.status == 1)
         #expect(wrongType.stderr.contains("\(unrecorded)/shard-00000.safetensors: tensor \"waveform\" is I16 [\(samples)], expected F32 [samples]"), "\(wrongType.stderr)")
-        let future = work.file("future")
-        try CraftedDataset.copy(work.file("v2"), to: future)
-        try CraftedDataset.editIndex(future) { $0.formatVersion = 3 }
-        let tooNew = try TestSupport.vadprep(["verify", future])
+        let (future, tooNew) = try verifyEdited("future") { $0.formatVersion = 3 }
         #expect(tooNew.status == 1)
         #expect(tooNew.stderr.contains("\(future)/index.json: format version 3 is not supported (this vadprep reads versions 1 to 2)"), "\(tooNew.stderr)")
     }
